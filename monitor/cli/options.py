@@ -1,0 +1,24 @@
+"""Options and helpers that several commands share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from monitor.errors import RuleSetError
+from monitor.rules.loader import load_rules
+from monitor.rules.rule import Rule
+from monitor.settings import Settings
+
+
+def load_or_exit(paths: Sequence[Path]) -> list[Rule]:
+    """The rules in `paths` (or the configured rules), or every error on stderr and exit 1."""
+    try:
+        return load_rules(paths or [Settings.from_env().rules])
+    except RuleSetError as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(exc.errors)} error(s) in rules", err=True)
+        raise SystemExit(1) from exc

@@ -1,0 +1,1 @@
+"""Getting items in: parsing feeds (and, with the pollers, fetching them)."""

@@ -1,0 +1,201 @@
+"""Compiled rule expressions: term groups composed with all / any / none / near and scopes.
+
+A node evaluates to the hits that satisfy it, or None when it does not hold.
+`scope` is the set of fields a positive term may be found in (narrowed by a
+rule's anchor); `full` is the same without the anchor, so that `none` still
+looks at the whole item when an alert is being decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.item import ItemField
+
+FIELD_BITS = {ItemField.TITLE: 1, ItemField.LEAD: 2, ItemField.BODY: 4}
+ALL_FIELDS = 7
+
+
+def field_mask(fields: Sequence[ItemField]) -> int:
+    """The bit mask of a list of fields."""
+    mask = 0
+    for item_field in fields:
+        mask |= FIELD_BITS[item_field]
+    return mask
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """One occurrence of a term group's word, phrase or pattern in an item."""
+
+    group: int
+    field: ItemField
+    mask: int
+    text: int
+    position: int
+    start: int
+    end: int
+
+
+Hits = Mapping[int, Sequence[TermHit]]
+Result = list[TermHit] | None
+
+
+class Node:
+    """A part of a rule's expression."""
+
+    children: Sequence[Node] = ()
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        raise NotImplementedError
+
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def positive_groups(self) -> set[int]:
+        """Groups whose presence can make this node hold."""
+        found: set[int] = set()
+        for child in self.children:
+            found |= child.positive_groups()
+        return found
+
+
+@dataclass
+class GroupRef(Node):
+    """A named term group of the rule."""
+
+    group: int
+    name: str
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        found = [hit for hit in hits.get(self.group, ()) if hit.mask & scope]
+        return found or None
+
+    def label(self) -> str:
+        return self.name
+
+    def positive_groups(self) -> set[int]:
+        return {self.group}
+
+
+@dataclass
+class AllOf(Node):
+    children: Sequence[Node] = field(default_factory=list)
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        found: list[TermHit] = []
+        for child in self.children:
+            result = child.evaluate(hits, scope, full)
+            if result is None:
+                return None
+            found += result
+        return found
+
+    def label(self) -> str:
+        return "all"
+
+
+@dataclass
+class AnyOf(Node):
+    children: Sequence[Node] = field(default_factory=list)
+    at_least: int = 1
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        found: list[TermHit] = []
+        held = 0
+        for child in self.children:
+            result = child.evaluate(hits, scope, full)
+            if result is not None:
+                held += 1
+                found += result
+        return found if held >= self.at_least else None
+
+    def label(self) -> str:
+        return "any" if self.at_least == 1 else f"at least {self.at_least} of"
+
+
+@dataclass
+class NoneOf(Node):
+    children: Sequence[Node] = field(default_factory=list)
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        for child in self.children:
+            if child.evaluate(hits, full, full) is not None:
+                return None
+        return []
+
+    def label(self) -> str:
+        return "none"
+
+    def positive_groups(self) -> set[int]:
+        return set()
+
+
+@dataclass
+class Scoped(Node):
+    """A node whose terms count only in some fields."""
+
+    child: Node
+    mask: int
+    names: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        self.children = [self.child]
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        return self.child.evaluate(hits, scope & self.mask, full & self.mask)
+
+    def label(self) -> str:
+        return "in " + ", ".join(self.names)
+
+
+@dataclass
+class Near(Node):
+    """Every child found within `within` words of the others, in one text."""
+
+    children: Sequence[Node] = field(default_factory=list)
+    within: int = 10
+
+    def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
+        per_child: list[list[TermHit]] = []
+        for child in self.children:
+            result = child.evaluate(hits, scope, full)
+            if not result:
+                return None
+            per_child.append(result)
+        found = _windows(per_child, self.within)
+        return found or None
+
+    def label(self) -> str:
+        return f"near (within {self.within} words)"
+
+
+def _windows(per_child: list[list[TermHit]], within: int) -> list[TermHit]:
+    """Hits that lie in some window of `within` words holding every child."""
+    events = sorted(
+        (
+            (hit.text, hit.position, index, hit)
+            for index, hits in enumerate(per_child)
+            for hit in hits
+        ),
+        key=lambda event: (event[0], event[1]),
+    )
+    wanted = len(per_child)
+    kept: dict[int, TermHit] = {}
+    counts = [0] * wanted
+    covered = 0
+    low = 0
+    for high, (text, position, index, _) in enumerate(events):
+        if counts[index] == 0:
+            covered += 1
+        counts[index] += 1
+        while events[low][0] != text or position - events[low][1] > within:
+            counts[events[low][2]] -= 1
+            if counts[events[low][2]] == 0:
+                covered -= 1
+            low += 1
+        if covered == wanted:
+            for event in events[low : high + 1]:
+                kept[id(event[3])] = event[3]
+    return list(kept.values())

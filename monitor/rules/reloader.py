@@ -1,0 +1,51 @@
+"""Rules that follow their files: reloaded when they change, the last good set kept on error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from monitor.errors import RuleSetError
+from monitor.rules.loader import load_rules, rule_files
+from monitor.rules.matcher import Matcher
+
+log = logging.getLogger(__name__)
+
+Signature = tuple[tuple[str, int, int], ...]
+
+
+class RuleReloader:
+    """Holds the matcher of the newest good version of some rules files."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = list(paths)
+        self.last_error: RuleSetError | None = None
+        self._signature = self._current_signature()
+        self.matcher = Matcher(load_rules(self.paths))
+
+    def refresh(self) -> bool:
+        """Reload if any file changed; True when a new set was taken, False otherwise."""
+        try:
+            signature = self._current_signature()
+        except RuleSetError as exc:
+            return self._keep(exc)
+        if signature == self._signature:
+            return False
+        self._signature = signature
+        try:
+            self.matcher = Matcher(load_rules(self.paths))
+        except RuleSetError as exc:
+            return self._keep(exc)
+        self.last_error = None
+        log.info("rules reloaded: %d rule(s)", len(self.matcher.rules))
+        return True
+
+    def _keep(self, error: RuleSetError) -> bool:
+        self.last_error = error
+        log.error("rules not reloaded, keeping the last good set:\n%s", error)
+        return False
+
+    def _current_signature(self) -> Signature:
+        files = rule_files(self.paths)
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)

@@ -1,0 +1,87 @@
+"""YAML documents that remember where each value stood, for `path:line:col` errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitor.errors import Location, RuleError
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    """Plain data of one YAML document and the location of every key and item in it."""
+
+    path: str
+    data: Any
+    marks: dict[KeyPath, Location] = field(default_factory=dict)
+
+    def locate(self, key_path: KeyPath) -> Location:
+        """The location of `key_path`, or of its nearest ancestor that has one."""
+        for end in range(len(key_path), -1, -1):
+            found = self.marks.get(tuple(key_path[:end]))
+            if found:
+                return found
+        return Location(self.path)
+
+    def error(self, key_path: KeyPath, message: str) -> RuleError:
+        return RuleError(self.locate(key_path), message)
+
+
+def read_documents(path: Path) -> Iterator[YamlDocument]:
+    """Every document of a YAML file; malformed YAML or a duplicate key raises RuleError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(Location(str(path)), f"cannot read: {exc}") from exc
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            document = YamlDocument(str(path), None)
+            document.data = _convert(loader, node, (), document)
+            yield document
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise RuleError(where, f"invalid YAML: {exc.problem or exc.context}") from exc
+    finally:
+        loader.dispose()
+
+
+def _mark(document: YamlDocument, node: yaml.Node) -> Location:
+    return Location(document.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, at: KeyPath, document: YamlDocument) -> Any:
+    document.marks.setdefault(at, _mark(document, node))
+    if isinstance(node, yaml.MappingNode):
+        return _convert_mapping(loader, node, at, document)
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(loader, child, (*at, index), document)
+            for index, child in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+def _convert_mapping(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, at: KeyPath, document: YamlDocument
+) -> dict[str, Any]:
+    loader.flatten_mapping(node)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = str(loader.construct_object(key_node, deep=True))
+        if key in result:
+            raise RuleError(_mark(document, key_node), f"duplicate key '{key}'")
+        document.marks[(*at, key)] = _mark(document, key_node)
+        result[key] = _convert(loader, value_node, (*at, key), document)
+    return result

@@ -1,0 +1,1 @@
+"""Text analysis shared by rules and items: normalisation, tokens and match keys."""

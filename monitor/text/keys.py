@@ -1,0 +1,113 @@
+"""Match keys of a word: the forms under which it can be found by a term.
+
+An Arabic word is known by itself and by itself without attached clitics
+(و ف ب ك ل ال ...); stemmed matching also drops light suffixes (ات ون ين ان ة,
+and a pronoun, restoring the ة that a pronoun turns into ت). Nothing here
+reduces a word to its root: ضربة and إضراب, السوداني and السودان stay apart.
+Latin words are case-folded and stemmed with the Snowball English stemmer.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import snowballstemmer
+
+from monitor.text.normalizer import ARABIC_LETTERS, normalize
+from monitor.text.tokenizer import words
+
+STEM_MARK = "~"
+"""Prefix that keeps stemmed keys apart from exact keys in one index."""
+
+MIN_STEM = 3
+"""Fewest letters left after removing a clitic or suffix (ال leaves 2)."""
+
+_ARTICLE_PROCLITICS = ("وال", "فال", "بال", "كال", "وبال", "فبال", "وكال", "ولل", "فلل", "لل", "ال")
+_LETTER_PROCLITICS = ("وب", "فب", "ول", "فل", "وك", "فك", "و", "ف", "ب", "ك", "ل")
+_PRONOUN_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ه")
+_NUMBER_SUFFIXES = ("ات", "ون", "ين", "ان", "ه")
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class WordKeys:
+    """The keys of one normalised word; `keys` holds exact and marked stem keys."""
+
+    word: str
+    keys: frozenset[str]
+
+
+def is_arabic(word: str) -> bool:
+    """Whether a normalised word is written in Arabic letters."""
+    return bool(word) and word[0] in ARABIC_LETTERS
+
+
+def without_clitics(word: str) -> set[str]:
+    """The word and each form of it with a clitic chain removed."""
+    forms = {word}
+    for prefix in _ARTICLE_PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            forms.add(word[len(prefix) :])
+    for prefix in _LETTER_PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM:
+            forms.add(word[len(prefix) :])
+    return forms
+
+
+def _strip_one(word: str, suffixes: tuple[str, ...]) -> set[str]:
+    return {
+        word[: -len(s)] for s in suffixes if word.endswith(s) and len(word) - len(s) >= MIN_STEM
+    }
+
+
+def without_suffixes(word: str) -> set[str]:
+    """The word and each form of it with a pronoun and/or a light suffix removed."""
+    forms = {word}
+    for form in _strip_one(word, _PRONOUN_SUFFIXES):
+        forms.add(form)
+        if form.endswith("ت"):
+            forms.add(form[:-1] + "ه")  # ta marbuta is written ت before a pronoun
+    for form in list(forms):
+        forms |= _strip_one(form, _NUMBER_SUFFIXES)
+    return forms
+
+
+def english_exact(word: str) -> str:
+    """A Latin word without its possessive ending."""
+    for ending in ("'s", "\u2019s", "'", "\u2019"):
+        if word.endswith(ending) and len(word) > len(ending):
+            return word[: -len(ending)]
+    return word
+
+
+@functools.lru_cache(maxsize=200_000)
+def word_keys(word: str) -> WordKeys:
+    """Every key under which the normalised `word` can be matched."""
+    if is_arabic(word):
+        exact = without_clitics(word)
+        stems = set().union(*(without_suffixes(form) for form in exact))
+    else:
+        exact = {english_exact(word)}
+        stems = {_ENGLISH.stemWord(form) for form in exact}
+    return WordKeys(word, frozenset(exact | {STEM_MARK + s for s in stems}))
+
+
+def term_key(word: str, *, stemmed: bool) -> str:
+    """The one key a rule's normalised term word is looked up by."""
+    if is_arabic(word):
+        base = word[2:] if word.startswith("ال") and len(word) >= 4 else word
+        if not stemmed:
+            return base
+        for suffix in _NUMBER_SUFFIXES:
+            if base.endswith(suffix) and len(base) - len(suffix) >= MIN_STEM:
+                return STEM_MARK + base[: -len(suffix)]
+        return STEM_MARK + base
+    base = english_exact(word)
+    return STEM_MARK + _ENGLISH.stemWord(base) if stemmed else base
+
+
+@functools.lru_cache(maxsize=200_000)
+def analyze(raw: str) -> tuple[WordKeys, ...]:
+    """The keys of each word in one raw word (NFKC may split a ligature into words)."""
+    return tuple(word_keys(part) for part in words(normalize(raw)))

@@ -1,0 +1,133 @@
+"""Every problem in a rules file is reported as path:line:col: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import RuleSetError
+from monitor.rules.loader import load_rules
+
+GOOD = """\
+id: good
+title: Good rule
+terms:
+  place: {mode: exact, words: [بغداد]}
+match: place
+"""
+
+BAD = [
+    (
+        "unknown key in expression",
+        "id: r\ntitle: T\nterms:\n  a: [x]\n  b: [y]\nmatch:\n  nearr: [a, b]\n",
+        "7:3: unknown key 'nearr' (did you mean 'near'?)",
+    ),
+    (
+        "unknown key in rule",
+        "id: r\ntitle: T\nterms:\n  a: [x]\nmatch: a\nseverity: high\nanchors: [title]\n",
+        "7:1: unknown key 'anchors'",
+    ),
+    (
+        "bad regex",
+        "id: r\ntitle: T\nterms:\n  a:\n    regex: ['(unclosed']\nmatch: a\n",
+        "5:13: bad regex '(unclosed'",
+    ),
+    (
+        "regex with characters normalisation removes",
+        "id: r\ntitle: T\nterms:\n  a:\n    regex: ['أمريكا']\nmatch: a\n",
+        "5:13: regex 'أمريكا' has 'أ', which normalised text never holds; write 'ا'",
+    ),
+    (
+        "empty group",
+        "id: r\ntitle: T\nterms:\n  a: [x]\nmatch:\n  any: []\n",
+        "6:3: empty group: 'any' needs at least one term or expression",
+    ),
+    (
+        "empty term group",
+        "id: r\ntitle: T\nterms:\n  a: {mode: exact}\nmatch: a\n",
+        "4:3: empty term group 'a': give it words or regex",
+    ),
+    (
+        "unknown term group",
+        "id: r\ntitle: T\nterms:\n  iraq: [x]\nmatch:\n  all: [iraq, irq]\n",
+        "6:15: unknown term group 'irq' (did you mean 'iraq'?)",
+    ),
+    (
+        "near without within",
+        "id: r\ntitle: T\nterms:\n  a: [x]\n  b: [y]\nmatch:\n  near: [a, b]\n",
+        "7:3: near needs `within: N`",
+    ),
+    (
+        "only negative terms",
+        "id: r\ntitle: T\nterms:\n  a: [x]\nmatch:\n  none: [a]\n",
+        "5:1: the rule looks for no term",
+    ),
+    ("missing title", "id: r\nterms:\n  a: [x]\nmatch: a\n", "1:1: missing key 'title'"),
+    (
+        "bad severity",
+        "id: r\ntitle: T\nseverity: loud\nterms:\n  a: [x]\nmatch: a\n",
+        "3:1: severity: Input should be",
+    ),
+    (
+        "bad field scope",
+        "id: r\ntitle: T\nterms:\n  a: [x]\nmatch:\n  any: [a]\n  in: [headline]\n",
+        "7:3: `in` takes fields among title, lead, body",
+    ),
+    ("invalid YAML", "id: r\ntitle: [unclosed\n", "3:1: invalid YAML"),
+    (
+        "duplicate key",
+        "id: r\ntitle: T\ntitle: U\nterms:\n  a: [x]\nmatch: a\n",
+        "3:1: duplicate key 'title'",
+    ),
+    (
+        "bad id",
+        "id: Bad Id\ntitle: T\nterms:\n  a: [x]\nmatch: a\n",
+        "1:1: id: String should match",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_error_names_file_line_and_column(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    path = tmp_path / "rule.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules([tmp_path])
+    assert f"{path}:{expected}" in str(caught.value)
+
+
+def test_all_errors_of_all_files_are_collected(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\ntitle: A\nterms:\n  x: [y]\nmatch: z\n")
+    (tmp_path / "b.yaml").write_text("id: b\ntitle: B\nterms:\n  x: [y]\nmatch: {bogus: x}\n")
+    (tmp_path / "c.yaml").write_text(GOOD)
+    with pytest.raises(RuleSetError) as caught:
+        load_rules([tmp_path])
+    assert [e.location.path for e in caught.value.errors] == [
+        str(tmp_path / "a.yaml"),
+        str(tmp_path / "b.yaml"),
+    ]
+
+
+def test_duplicate_rule_id_names_both_places(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD)
+    with pytest.raises(RuleSetError) as caught:
+        load_rules([tmp_path])
+    message = str(caught.value)
+    assert f"{tmp_path / 'b.yaml'}:1:1: duplicate rule id 'good'" in message
+    assert f"first at {tmp_path / 'a.yaml'}:1:1" in message
+
+
+def test_several_rules_in_one_file(tmp_path: Path) -> None:
+    second = GOOD.replace("id: good", "id: second")
+    text = "- " + GOOD.replace("\n", "\n  ").rstrip() + "\n- " + second.replace("\n", "\n  ")
+    (tmp_path / "both.yaml").write_text(text)
+    assert [rule.id for rule in load_rules([tmp_path])] == ["good", "second"]
+
+
+def test_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RuleSetError, match="no such file or directory"):
+        load_rules([tmp_path / "nope"])

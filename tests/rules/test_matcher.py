@@ -1,0 +1,293 @@
+"""The matcher on small rules written for each feature of the rule language."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitor.item import Item, ItemField
+from monitor.rules.loader import load_rules
+from monitor.rules.match import Match
+from monitor.rules.matcher import Matcher
+
+
+def matcher_of(tmp_path: Path, *rules: str) -> Matcher:
+    for index, rule in enumerate(rules):
+        (tmp_path / f"rule{index}.yaml").write_text(textwrap.dedent(rule), encoding="utf-8")
+    return Matcher(load_rules([tmp_path]))
+
+
+def only(matches: list[Match], rule: str) -> Match | None:
+    return next((m for m in matches if m.rule == rule), None)
+
+
+TALKS = """
+    id: talks
+    title: Talks
+    terms:
+      iraq: {mode: exact, words: [العراق, بغداد, Iraq]}
+      us: {mode: exact, words: [الولايات المتحدة, واشنطن, United States]}
+      talks: [محادثات, حوار, talks]
+      iran: {mode: exact, words: [إيران, Iran]}
+    match:
+      all: [iraq, us, talks]
+      none: [iran]
+"""
+
+
+@pytest.fixture
+def talks(tmp_path: Path) -> Matcher:
+    return matcher_of(tmp_path, TALKS)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("محادثات بين العراق والولايات المتحدة", True),
+        ("بدء الحوار بين بغداد وواشنطن", True),
+        ("Iraq and the United States open talks", True),
+        ("محادثات بين العراق والولايات المتحدة وإيران", False),
+        ("محادثات بين العراق وتركيا", False),
+        ("الولايات المتحدة وبغداد", False),
+    ],
+)
+def test_all_and_none(talks: Matcher, title: str, expected: bool) -> None:
+    found = only(talks.match(Item(id="x", title=title)), "talks")
+    assert (found is not None and found.alert) is expected
+
+
+def test_hits_give_field_and_span_in_the_original_text(talks: Matcher) -> None:
+    title = "مُحادثاتٌ بين «العـراق» والولاياتِ المتحدةِ"
+    found = only(talks.match(Item(id="x", title=title)), "talks")
+    assert found is not None
+    assert [(h.field, title[h.start : h.end]) for h in found.hits] == [
+        (ItemField.TITLE, "مُحادثاتٌ"),
+        (ItemField.TITLE, "العـراق"),
+        (ItemField.TITLE, "والولاياتِ المتحدةِ"),
+    ]
+    assert all(title[h.start : h.end] == h.text for h in found.hits)
+
+
+def test_hits_in_the_body_point_into_the_body(talks: Matcher) -> None:
+    body = "مقدمة طويلة " * 60 + "ثم بدأت محادثات بين العراق والولايات المتحدة."
+    found = only(talks.match(Item(id="x", title="خبر", content=body)), "talks")
+    assert found is not None
+    assert {h.field for h in found.hits} == {ItemField.BODY}
+    assert all(body[h.start : h.end] == h.text for h in found.hits)
+
+
+NEAR = """
+    id: near
+    title: Near
+    terms:
+      base: {mode: exact, words: [عين الأسد]}
+      attack: [هجوم, صاروخ]
+    match:
+      near: [base, attack]
+      within: 3
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("هجوم على عين الأسد", True),
+        ("عين الأسد تتعرض لهجوم", True),
+        ("هجوم واسع في الأنبار بعيدا جدا عن قاعدة عين الأسد", False),
+        ("الأسد عين هجوم", False),
+    ],
+)
+def test_near_counts_words(tmp_path: Path, title: str, expected: bool) -> None:
+    found = only(matcher_of(tmp_path, NEAR).match(Item(id="x", title=title)), "near")
+    assert (found is not None) is expected
+
+
+def test_near_needs_one_text(tmp_path: Path) -> None:
+    item = Item(id="x", title="هجوم", summary="عين الأسد", content="نص")
+    assert only(matcher_of(tmp_path, NEAR).match(item), "near") is None
+
+
+ANCHOR = """
+    id: anchored
+    title: Anchored
+    severity: critical
+    terms:
+      base: {mode: exact, words: [عين الأسد]}
+      attack: [هجوم]
+      other: [الرئيس]
+    match:
+      all: [base, attack]
+      none: [other]
+    anchor: [title, lead]
+"""
+
+
+def test_anchor_in_title_alerts(tmp_path: Path) -> None:
+    found = only(
+        matcher_of(tmp_path, ANCHOR).match(Item(id="x", title="هجوم على عين الأسد")), "anchored"
+    )
+    assert found is not None and found.alert and found.severity.value == "critical"
+
+
+def test_passing_mention_deep_in_the_body_is_only_a_mention(tmp_path: Path) -> None:
+    body = "افتتاح معرض للكتاب في بغداد. " * 30 + "وكانت عين الأسد قد تعرضت لهجوم."
+    found = only(
+        matcher_of(tmp_path, ANCHOR).match(Item(id="x", title="معرض الكتاب", content=body)),
+        "anchored",
+    )
+    assert found is not None and not found.alert and found.severity.value == "low"
+
+
+def test_anchor_accepts_the_lead_of_the_body(tmp_path: Path) -> None:
+    body = "وقع هجوم على عين الأسد صباح اليوم. " + "تفاصيل أخرى. " * 100
+    found = only(
+        matcher_of(tmp_path, ANCHOR).match(Item(id="x", title="عاجل", content=body)), "anchored"
+    )
+    assert found is not None and found.alert
+    assert {h.field for h in found.hits} == {ItemField.LEAD}
+
+
+def test_negation_still_sees_the_whole_item_when_anchored(tmp_path: Path) -> None:
+    body = "نص " * 200 + "الرئيس"
+    item = Item(id="x", title="هجوم على عين الأسد", content=body)
+    assert only(matcher_of(tmp_path, ANCHOR).match(item), "anchored") is None
+
+
+def test_summary_is_the_lead_when_there_is_content(tmp_path: Path) -> None:
+    item = Item(id="x", title="عاجل", summary="هجوم على عين الأسد", content="نص آخر " * 10)
+    found = only(matcher_of(tmp_path, ANCHOR).match(item), "anchored")
+    assert found is not None and found.alert
+    assert found.hits[0].field is ItemField.LEAD
+    assert item.summary[found.hits[0].start : found.hits[0].end] == found.hits[0].text
+
+
+SCOPED = """
+    id: scoped
+    title: Scoped
+    terms:
+      talks: [talks]
+      iraq: {mode: exact, words: [Iraq]}
+    match:
+      all:
+        - {any: [talks], in: title}
+        - iraq
+"""
+
+
+def test_field_scope(tmp_path: Path) -> None:
+    matcher = matcher_of(tmp_path, SCOPED)
+    assert only(matcher.match(Item(id="x", title="Talks begin", content="in Iraq")), "scoped")
+    assert not only(matcher.match(Item(id="x", title="Iraq", content="talks begin")), "scoped")
+
+
+WEIGHTED = """
+    id: weighted
+    title: Weighted
+    threshold: 3
+    terms:
+      strong: {words: [missile], weight: 2}
+      weak: [base, attack, night]
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "score"),
+    [("missile attack on base", 3.0), ("missile", None), ("attack on base at night", None)],
+)
+def test_weights_and_threshold(tmp_path: Path, title: str, score: float | None) -> None:
+    found = only(matcher_of(tmp_path, WEIGHTED).match(Item(id="x", title=title)), "weighted")
+    assert (found.score if found else None) == score
+
+
+AT_LEAST = """
+    id: two
+    title: Two of three
+    terms:
+      a: [alpha]
+      b: [beta]
+      c: [gamma]
+    match:
+      any: [a, b, c]
+      at_least: 2
+"""
+
+
+def test_at_least(tmp_path: Path) -> None:
+    matcher = matcher_of(tmp_path, AT_LEAST)
+    assert only(matcher.match(Item(id="x", title="alpha gamma")), "two")
+    assert not only(matcher.match(Item(id="x", title="alpha alpha")), "two")
+
+
+REGEX = """
+    id: regex
+    title: Regex
+    terms:
+      count: {regex: ['\\d+ (صواريخ|صاروخ)']}
+    match: count
+"""
+
+
+def test_regex_runs_on_normalised_words_and_maps_back(tmp_path: Path) -> None:
+    title = "سقوط ٣ صواريخٍ على القاعدة"
+    found = only(matcher_of(tmp_path, REGEX).match(Item(id="x", title=title)), "regex")
+    assert found is not None
+    assert found.hits[0].text == "٣ صواريخٍ"
+
+
+def test_regex_is_linear_on_hostile_text(tmp_path: Path) -> None:
+    rule = """
+        id: evil
+        title: Evil
+        terms:
+          evil: {regex: ['(a+)+b']}
+        match: evil
+    """
+    matcher = matcher_of(tmp_path, rule)
+    assert matcher.match(Item(id="x", title="a" * 50_000 + "c")) == []
+
+
+FILTERED = """
+    id: filtered
+    title: Filtered
+    languages: [en]
+    sources: [reuters, ap]
+    exclude_sources: [ap]
+    terms:
+      iraq: {mode: exact, words: [Iraq, العراق]}
+    match: iraq
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "lang", "expected"),
+    [
+        ("Iraq news", "reuters", "", True),
+        ("Iraq news", "reuters", "en-GB", True),
+        ("Iraq news", "bbc", "", False),
+        ("Iraq news", "ap", "", False),
+        ("أخبار العراق", "reuters", "", False),
+        ("Iraq news", "reuters", "ar", False),
+    ],
+)
+def test_source_and_language_filters(
+    tmp_path: Path, title: str, source: str, lang: str, expected: bool
+) -> None:
+    item = Item(id="x", title=title, source=source, lang=lang)
+    assert (only(matcher_of(tmp_path, FILTERED).match(item), "filtered") is not None) is expected
+
+
+def test_disabled_rule_never_matches(tmp_path: Path) -> None:
+    rule = "id: disabled\ntitle: Disabled\nenabled: false\nterms:\n  a: [Iraq]\nmatch: a\n"
+    assert matcher_of(tmp_path, rule).match(Item(id="x", title="Iraq")) == []
+
+
+def test_shared_terms_across_rules_are_indexed_once(tmp_path: Path) -> None:
+    rules = [
+        f"id: r{i}\ntitle: R\nterms:\n  a: {{mode: exact, words: [العراق]}}\nmatch: a\n"
+        for i in range(50)
+    ]
+    matcher = matcher_of(tmp_path, *rules)
+    assert len(matcher.match(Item(id="x", title="في العراق"))) == 50
+    assert sum(len(starts) for starts in matcher._index.values()) == 1

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import RuleSetError
+from monitor.item import Item
+from monitor.rules.reloader import RuleReloader
+
+RULE = "id: r\ntitle: R\nterms:\n  a: {{mode: exact, words: [{word}]}}\nmatch: a\n"
+
+
+def write(path: Path, text: str, tick: int) -> None:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(tick * 10**9, tick * 10**9))
+
+
+def alerts(reloader: RuleReloader, title: str) -> list[str]:
+    return [m.rule for m in reloader.matcher.match(Item(id="x", title=title))]
+
+
+def test_reload_takes_a_good_edit(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    write(path, RULE.format(word="Baghdad"), 1)
+    reloader = RuleReloader([tmp_path])
+    assert alerts(reloader, "Baghdad") == ["r"]
+    assert reloader.refresh() is False
+    write(path, RULE.format(word="Erbil"), 2)
+    assert reloader.refresh() is True
+    assert alerts(reloader, "Baghdad") == []
+    assert alerts(reloader, "Erbil") == ["r"]
+
+
+def test_bad_edit_keeps_the_last_good_set(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    write(path, RULE.format(word="Baghdad"), 1)
+    reloader = RuleReloader([tmp_path])
+    write(path, "id: r\ntitle: R\nterms:\n  a: [x]\nmatch: {nearr: a}\n", 2)
+    assert reloader.refresh() is False
+    assert reloader.last_error is not None
+    assert f"{path}:5:9: unknown key 'nearr'" in str(reloader.last_error)
+    assert alerts(reloader, "Baghdad") == ["r"]
+    write(path, RULE.format(word="Erbil"), 3)
+    assert reloader.refresh() is True
+    assert reloader.last_error is None
+
+
+def test_deleted_directory_keeps_the_last_good_set(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    write(rules / "r.yaml", RULE.format(word="Baghdad"), 1)
+    reloader = RuleReloader([rules])
+    (rules / "r.yaml").unlink()
+    rules.rmdir()
+    assert reloader.refresh() is False
+    assert alerts(reloader, "Baghdad") == ["r"]
+
+
+def test_bad_rules_at_start_raise(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("id: r\n")
+    with pytest.raises(RuleSetError):
+        RuleReloader([tmp_path])

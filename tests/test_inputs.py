@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import InputError
+from monitor.inputs import read_items, read_path
+from monitor.text.html_text import html_to_text
+from tests.conftest import SEEDS
+
+
+def test_seed_text_headline_and_body() -> None:
+    (item,) = read_path(SEEDS[0])
+    assert item.id == SEEDS[0].stem
+    assert item.title.startswith("رئيس الوزراء العراقي يرعى الجولة الأولى")
+    assert item.content.startswith("انطلقت الجولة الأولى")
+
+
+def test_jsonl_errors_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "a"}\n\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"items.jsonl:3: expected a JSON object"):
+        list(read_path(path))
+
+
+def test_jsonl_validation_error(tmp_path: Path) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "a", "published": "not a date"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"items.jsonl:1: published:"):
+        list(read_path(path))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        list(read_items([str(tmp_path / "nope.txt")]))
+
+
+def test_feed_items_are_clean_text_with_safe_links(tmp_path: Path) -> None:
+    path = tmp_path / "feed.atom"
+    path.write_text(
+        """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><id>f</id><updated>2024-01-27T10:00:00Z</updated>
+<entry><id>e1</id><title type="html">&lt;b&gt;عاجل&lt;/b&gt;: قصف</title>
+<link href="javascript:alert(1)"/><updated>2024-01-27T10:00:00Z</updated>
+<summary type="html">&lt;p&gt;فقرة&lt;/p&gt;&lt;script&gt;bad()&lt;/script&gt;
+&lt;p&gt;ثانية \u202eمقلوبة&lt;/p&gt;</summary>
+</entry></feed>""",
+        encoding="utf-8",
+    )
+    (item,) = read_path(path)
+    assert item.id == "e1"
+    assert item.title == "عاجل: قصف"
+    assert item.link == ""
+    assert item.summary == "فقرة\nثانية مقلوبة"
+    assert item.published is not None and item.published.isoformat() == "2024-01-27T10:00:00+00:00"
+
+
+def test_html_that_is_not_a_feed(tmp_path: Path) -> None:
+    path = tmp_path / "page.xml"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="page: not a feed"):
+        list(read_path(path))
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("<p>أ</p><p>ب</p>", "أ\nب"),
+        ("a &amp; b", "a & b"),
+        ("x<br>y", "x\ny"),
+        ("<style>p{}</style>نص", "نص"),
+        ("plain\x00text", "plaintext"),
+    ],
+)
+def test_html_to_text(markup: str, text: str) -> None:
+    assert html_to_text(markup) == text
