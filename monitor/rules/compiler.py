@@ -24,7 +24,7 @@ from monitor.rules.model import RuleSpec, TermGroupSpec, TermMode
 from monitor.rules.pattern_set import pattern_error
 from monitor.rules.rule import Pattern, Rule, RuleTest, Term, TermGroup
 from monitor.rules.yaml_file import KeyPath, YamlDocument
-from monitor.text.keys import analyze, term_key
+from monitor.text.keys import analyze, is_arabic, term_key
 from monitor.text.normalizer import normalize
 
 OPERATORS = ("all", "any", "none", "near")
@@ -107,6 +107,12 @@ def _check_pattern(location: Location, source: str) -> None:
     problem = pattern_error(source)
     if problem:
         raise RuleError(location, f"bad regex {source!r}: {problem}")
+    if "\\b" in source and any(is_arabic(char) for char in source):
+        raise RuleError(
+            location,
+            f"regex {source!r}: RE2's \\b knows only ASCII letters and never matches beside "
+            "Arabic; write (^| ) and ( |$) around Arabic words",
+        )
     previous = ""
     for char in source:
         if previous != "\\" and normalize(char) != char:

@@ -52,8 +52,18 @@ class PatternSet:
         found = []
         for index in self._set.Match(text) or ():
             for m in self._patterns[index].finditer(text):
-                if m.end() > m.start():
-                    first = bisect.bisect_right(offsets, m.start()) - 1
-                    last = bisect.bisect_right(offsets, m.end() - 1) - 1
+                start, end = _trim(text, m.start(), m.end())
+                if end > start:
+                    first = bisect.bisect_right(offsets, start) - 1
+                    last = bisect.bisect_right(offsets, end - 1) - 1
                     found.append((index, first, last))
         return found
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """A match span without the spaces a pattern consumed at its ends (`(^| )word`)."""
+    while start < end and text[start] == " ":
+        start += 1
+    while end > start and text[end - 1] == " ":
+        end -= 1
+    return start, end

@@ -25,8 +25,11 @@ MIN_STEM = 3
 
 _ARTICLE_PROCLITICS = ("وال", "فال", "بال", "كال", "وبال", "فبال", "وكال", "ولل", "فلل", "لل", "ال")
 _LETTER_PROCLITICS = ("وب", "فب", "ول", "فل", "وك", "فك", "و", "ف", "ب", "ك", "ل")
+_FUTURE_PREFIXES = ("وس", "فس", "س")
+_IMPERFECT_LETTERS = "يتنا"
 _PRONOUN_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ه")
 _NUMBER_SUFFIXES = ("ات", "ون", "ين", "ان", "ه")
+_ACCUSATIVE = "ا"  # the alef that carries tanween fath: هجوماً
 _ENGLISH = snowballstemmer.stemmer("english")
 
 
@@ -52,6 +55,10 @@ def without_clitics(word: str) -> set[str]:
     for prefix in _LETTER_PROCLITICS:
         if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM:
             forms.add(word[len(prefix) :])
+    for prefix in _FUTURE_PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) > MIN_STEM and rest[0] in _IMPERFECT_LETTERS:
+            forms.add(rest)
     return forms
 
 
@@ -64,13 +71,20 @@ def _strip_one(word: str, suffixes: tuple[str, ...]) -> set[str]:
 def without_suffixes(word: str) -> set[str]:
     """The word and each form of it with a pronoun and/or a light suffix removed."""
     forms = {word}
-    for form in _strip_one(word, _PRONOUN_SUFFIXES):
-        forms.add(form)
-        if form.endswith("ت"):
-            forms.add(form[:-1] + "ه")  # ta marbuta is written ت before a pronoun
+    if word.endswith(_ACCUSATIVE) and len(word) > MIN_STEM:
+        forms.add(word[:-1])
     for form in list(forms):
-        forms |= _strip_one(form, _NUMBER_SUFFIXES)
+        forms |= _with_ta_marbuta(_strip_one(form, _PRONOUN_SUFFIXES))
+    for form in list(forms):
+        forms |= _with_ta_marbuta(_strip_one(form, _NUMBER_SUFFIXES))
+    for form in list(forms):
+        forms |= _strip_one(form, ("ه",))
     return forms
+
+
+def _with_ta_marbuta(forms: set[str]) -> set[str]:
+    """Forms ending in ت also as ending in ة: a suffix turns ة into ت (مسيرتين, قيادتها)."""
+    return forms | {form[:-1] + "ه" for form in forms if form.endswith("ت")}
 
 
 def english_exact(word: str) -> str:

@@ -39,6 +39,11 @@ BAD = [
         "5:13: regex 'أمريكا' has 'أ', which normalised text never holds; write 'ا'",
     ),
     (
+        "ASCII word boundary beside Arabic",
+        "id: r\ntitle: T\nterms:\n  a:\n    regex: ['\\bتركي\\b']\nmatch: a\n",
+        "5:13: regex '\\\\bتركي\\\\b': RE2's \\b knows only ASCII letters",
+    ),
+    (
         "empty group",
         "id: r\ntitle: T\nterms:\n  a: [x]\nmatch:\n  any: []\n",
         "6:3: empty group: 'any' needs at least one term or expression",

@@ -236,6 +236,19 @@ def test_regex_runs_on_normalised_words_and_maps_back(tmp_path: Path) -> None:
     assert found.hits[0].text == "٣ صواريخٍ"
 
 
+def test_regex_hit_starts_at_the_word_not_at_the_space(tmp_path: Path) -> None:
+    rule = """
+        id: spaced
+        title: Spaced
+        terms:
+          turkish: {regex: ['(^| )قصف تركي( |$)']}
+        match: turkish
+    """
+    title = "الجيش يعلن قصف تركي على دهوك"
+    found = only(matcher_of(tmp_path, rule).match(Item(id="x", title=title)), "spaced")
+    assert found is not None and found.hits[0].text == "قصف تركي"
+
+
 def test_regex_is_linear_on_hostile_text(tmp_path: Path) -> None:
     rule = """
         id: evil

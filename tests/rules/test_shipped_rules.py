@@ -23,7 +23,7 @@ def test_every_inline_test_passes(shipped_rules: list[Rule]) -> None:
 
 def test_at_least_six_rules_each_with_tests(shipped_rules: list[Rule]) -> None:
     assert {"us-iraq-talks", "ain-al-asad-strike"} <= {rule.id for rule in shipped_rules}
-    assert len(shipped_rules) >= 2
+    assert len(shipped_rules) >= 6
     for rule in shipped_rules:
         expectations = {test.expect for test in rule.tests}
         assert {"match", "no_match"} <= expectations, rule.id

@@ -58,6 +58,11 @@ SUFFIXES = [
     ("قوات", "قواتها"),
     ("قيادة", "قيادتها"),
     ("حكومة", "حكومته"),
+    ("مسيرة", "بمسيرتين"),
+    ("مسيرة", "مسيرتان"),
+    ("غارة", "غارتين"),
+    ("هجوم", "هجوماً"),
+    ("تنسحب", "ستنسحب"),
     ("talks", "Talks"),
     ("talk", "talking"),
     ("negotiation", "negotiations"),
@@ -80,6 +85,7 @@ APART = [
     ("حوار", "محاور", "no root stemming"),
     ("كتب", "مكتبة", "no root stemming"),
     ("حث", "بحث", "a clitic needs three letters left"),
+    ("امريك", "أمريكي", "the accusative alef is not a nisba"),
 ]
 
 
