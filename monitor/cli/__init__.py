@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from monitor import __version__
 from monitor.cli.match_command import match_command
+from monitor.cli.pipeline_commands import (
+    alerts_command,
+    replay_command,
+    run_command,
+    work_command,
+)
 from monitor.cli.rules_command import rules_group
+from monitor.cli.silence_command import silence_group
+from monitor.errors import MonitorError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Shows the monitor's own errors as one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MonitorError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="monitor")
 def main() -> None:
     """Watch news feeds and alert on rules written in Arabic and English."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # apprise logs rejected URLs whole, secrets included; our own messages mask them.
+    logging.getLogger("apprise").setLevel(logging.CRITICAL)
 
 
 main.add_command(rules_group)
 main.add_command(match_command)
+main.add_command(replay_command)
+main.add_command(work_command)
+main.add_command(alerts_command)
+main.add_command(run_command)
+main.add_command(silence_group)

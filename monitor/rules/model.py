@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from monitor.item import ItemField
 
@@ -33,6 +33,30 @@ class TermMode(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def seconds(value: Any) -> Any:
+    """A duration as seconds: a number, or text like `90s`, `5m`, `2h`, `3d`."""
+    if isinstance(value, str) and value[-1:] in _UNITS and value[:-1].replace(".", "", 1).isdigit():
+        return float(value[:-1]) * _UNITS[value[-1]]
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(seconds), Field(ge=0)]
+
+
+class PolicySpec(_Strict):
+    """When a rule's stories notify: Alertmanager's group wait, repeat and inhibition, for news."""
+
+    group_wait: Duration = 30.0
+    story_window: Duration = 72 * 3600.0
+    similarity: float = Field(default=0.39, gt=0, le=1)
+    repeat_after: Duration | None = None
+    min_sources: int = Field(default=1, ge=1)
+    corroboration_window: Duration = 6 * 3600.0
 
 
 class TermGroupSpec(_Strict):
@@ -94,6 +118,7 @@ class RuleSpec(_Strict):
     match: Any = None
     threshold: float | None = None
     anchor: list[ItemField] = Field(default_factory=list)
+    policy: PolicySpec = Field(default_factory=PolicySpec)
     tests: RuleTestsSpec = Field(default_factory=RuleTestsSpec)
 
     @field_validator("terms", mode="before")

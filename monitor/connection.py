@@ -1,0 +1,75 @@
+"""The Redis the monitor uses: REDIS_URL when set, else its own embedded server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+
+from monitor.errors import ConfigError
+from monitor.redis_server import EmbeddedRedis
+from monitor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Announce = Callable[[str], None]
+
+
+def masked_url(url: str) -> str:
+    """A Redis URL with its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+
+@contextmanager
+def redis_connection(settings: Settings, announce: Announce = log.info) -> Iterator[redis.Redis]:
+    """A checked connection; an embedded server started here is stopped on exit."""
+    server: EmbeddedRedis | None = None
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url)
+        where = masked_url(settings.redis_url)
+    else:
+        embedded = EmbeddedRedis(settings.home)
+        if not embedded.running():
+            embedded.start()
+            server = embedded
+        client = redis.Redis(unix_socket_path=str(embedded.socket))
+        where = f"embedded Redis at {embedded.socket} (data in {embedded.directory})"
+    try:
+        _check(client, where, announce)
+        yield client
+    finally:
+        client.close()
+        if server is not None:
+            server.stop()
+
+
+def _check(client: redis.Redis, where: str, announce: Announce) -> None:
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise ConfigError(f"cannot reach Redis ({where}): {exc}") from exc
+    announce(f"using {where}")
+    policy = eviction_policy(client)
+    if policy not in ("noeviction", None):
+        announce(
+            f"warning: Redis maxmemory-policy is {policy!r}; queued items may be evicted "
+            "silently. Set it to 'noeviction'."
+        )
+
+
+def eviction_policy(client: redis.Redis) -> str | None:
+    """The server's maxmemory-policy, or None where CONFIG is not allowed (managed Redis)."""
+    try:
+        value = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.ResponseError:
+        return None
+    return value.decode() if isinstance(value, bytes) else value

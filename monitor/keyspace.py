@@ -1,0 +1,89 @@
+"""Every Redis key the monitor uses, built in one place under one prefix."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+def as_text(value: object) -> str:
+    """A value read from Redis (bytes by default) as text."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def digest(text: str) -> str:
+    """A short stable digest, for ids that may be long or hold any character."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Keyspace:
+    """Key names under `prefix`; a replay uses a prefix of its own."""
+
+    prefix: str
+
+    def seen(self, item_id: str) -> str:
+        """String set once per item id, expiring with the retention."""
+        return f"{self.prefix}:seen:{digest(item_id)}"
+
+    def item(self, item_id: str) -> str:
+        """JSON of an item kept for the dashboard and notifications."""
+        return f"{self.prefix}:item:{digest(item_id)}"
+
+    def story(self, story_id: str) -> str:
+        """JSON of one story."""
+        return f"{self.prefix}:story:{story_id}"
+
+    def open_stories(self, rule: str) -> str:
+        """Sorted set of a rule's story ids by last update time."""
+        return f"{self.prefix}:stories:{rule}"
+
+    def story_lock(self, rule: str) -> str:
+        """Lock held while an item is placed into one of a rule's stories."""
+        return f"{self.prefix}:lock:stories:{rule}"
+
+    @property
+    def due(self) -> str:
+        """Sorted set of story ids by the time their next decision is due."""
+        return f"{self.prefix}:due"
+
+    def notification_log(self, story_id: str) -> str:
+        """JSON of the last notification sent for a story."""
+        return f"{self.prefix}:nflog:{story_id}"
+
+    def delivery(self, story_id: str, update: int, channel: str) -> str:
+        """Idempotency record of one story update to one channel."""
+        return f"{self.prefix}:delivery:{story_id}:{update}:{digest(channel)}"
+
+    @property
+    def alerts(self) -> str:
+        """Sorted set of sent notification records by time."""
+        return f"{self.prefix}:alerts"
+
+    @property
+    def deliveries(self) -> str:
+        """Sorted set of delivery attempt records by time."""
+        return f"{self.prefix}:deliveries"
+
+    @property
+    def dead_letters(self) -> str:
+        """Sorted set of deliveries that gave up, by time."""
+        return f"{self.prefix}:deadletter"
+
+    @property
+    def silences(self) -> str:
+        """Hash of silence id to silence JSON."""
+        return f"{self.prefix}:silences"
+
+    @property
+    def match_queue(self) -> str:
+        """RQ queue name of item batches to match."""
+        return f"{self.prefix.replace(':', '-')}-match"
+
+    @property
+    def deliver_queue(self) -> str:
+        """RQ queue name of notifications to deliver."""
+        return f"{self.prefix.replace(':', '-')}-deliver"
+
+    def __str__(self) -> str:
+        return self.prefix

@@ -1,0 +1,115 @@
+"""The RQ queues: JSON jobs (never pickle), batches of items with stable job ids.
+
+RQ reads its key prefix when it is first imported, so this module sets it
+(under MONITOR_PREFIX) before importing RQ; everything else imports RQ from here.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("RQ_KEY_PREFIX", f"{os.environ.get('MONITOR_PREFIX', 'monitor')}:rq")
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import redis
+import rq
+from rq.serializers import JSONSerializer
+
+from monitor.dedup import SeenSet
+from monitor.item import Item
+from monitor.keyspace import Keyspace, digest
+
+__all__ = [
+    "JSONSerializer",
+    "Submission",
+    "enqueue",
+    "enqueue_later",
+    "rq",
+    "rq_queue",
+    "submit_items",
+]
+
+BATCH_SIZE = 50
+"""Items per match job: one item per job would cap RQ near 500 jobs/s."""
+
+JOB_TIMEOUT = 300
+"""Seconds a job may run before RQ stops it."""
+
+JOB_RETRIES = 3
+"""Times a job is run again after its worker died or it failed."""
+
+MATCH_TASK = "workers.tasks.match_batch"
+DELIVER_TASK = "workers.tasks.deliver"
+
+
+def rq_queue(client: redis.Redis, name: str) -> rq.Queue:
+    return rq.Queue(name, connection=client, serializer=JSONSerializer)
+
+
+@dataclass
+class Submission:
+    """How many items were new and queued, and how many were seen before."""
+
+    queued: int = 0
+    seen: int = 0
+    jobs: int = 0
+
+
+def submit_items(
+    client: redis.Redis,
+    keys: Keyspace,
+    items: Sequence[Item],
+    context: dict[str, Any],
+    retention: int,
+    at: Sequence[float] | None = None,
+) -> Submission:
+    """Queue the items not seen before, in batches; `at` gives each item's clock time."""
+    seen = SeenSet(client, keys, retention)
+    fresh = [index for index, new in enumerate(seen.claim([i.id for i in items])) if new]
+    queue = rq_queue(client, keys.match_queue)
+    result = Submission(seen=len(items) - len(fresh))
+    for start in range(0, len(fresh), BATCH_SIZE):
+        chosen = fresh[start : start + BATCH_SIZE]
+        batch = [items[index] for index in chosen]
+        payload = {
+            **context,
+            "prefix": keys.prefix,
+            "items": [item.model_dump(mode="json") for item in batch],
+            "at": [at[index] for index in chosen] if at is not None else None,
+        }
+        try:
+            enqueue(
+                queue, MATCH_TASK, payload, job_id="match-" + digest("\n".join(i.id for i in batch))
+            )
+        except redis.RedisError:
+            seen.forget([item.id for item in batch])
+            raise
+        result.queued += len(batch)
+        result.jobs += 1
+    return result
+
+
+def enqueue(queue: rq.Queue, task: str, payload: dict[str, Any], job_id: str) -> rq.job.Job:
+    return queue.enqueue(
+        task,
+        payload,
+        job_id=job_id,
+        job_timeout=JOB_TIMEOUT,
+        retry=rq.Retry(max=JOB_RETRIES, interval=[1, 5, 30]),
+        failure_ttl=30 * 86_400,
+    )
+
+
+def enqueue_later(queue: rq.Queue, task: str, payload: dict[str, Any], delay: float) -> rq.job.Job:
+    return queue.enqueue_in(
+        timedelta(seconds=delay),
+        task,
+        payload,
+        job_timeout=JOB_TIMEOUT,
+        retry=rq.Retry(max=JOB_RETRIES, interval=[1, 5, 30]),
+        failure_ttl=30 * 86_400,
+    )

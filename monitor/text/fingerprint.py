@@ -1,0 +1,66 @@
+"""What an item is about, as a weighted bag of word stems, for grouping items into stories.
+
+Weights are TF-IDF with document frequencies from a background corpus of
+Arabic news shipped with the monitor, so that words every article uses
+(العراق, قال) count for little and the event's own words for much.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import math
+from collections import Counter
+from importlib import resources
+
+from monitor.text.keys import STEM_MARK, analyze
+from monitor.text.tokenizer import words
+
+TOP_TERMS = 80
+"""Terms kept per fingerprint: enough to compare, small enough to store per item."""
+
+Vector = dict[str, float]
+
+
+def stem_of(raw: str) -> list[str]:
+    """The most reduced stem of each word in `raw`."""
+    found = []
+    for word in analyze(raw):
+        stems = [key for key in word.keys if key.startswith(STEM_MARK)]
+        if stems:
+            found.append(min(stems, key=lambda key: (len(key), key))[1:])
+    return found
+
+
+def features(text: str) -> list[str]:
+    """The stems of every word of `text`, in order."""
+    return [stem for raw in words(text) for stem in stem_of(raw)]
+
+
+@functools.lru_cache(maxsize=1)
+def background() -> tuple[int, dict[str, int]]:
+    """(documents, document frequency per stem) of the shipped background corpus."""
+    path = resources.files("monitor.data").joinpath("background_df.json.gz")
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    return int(data["documents"]), dict(data["df"])
+
+
+def fingerprint(text: str) -> Vector:
+    """The unit-length TF-IDF vector of `text`'s TOP_TERMS heaviest stems."""
+    documents, df = background()
+    counts = Counter(features(text))
+    weights = {
+        stem: (1 + math.log(count)) * math.log((documents + 1) / (df.get(stem, 0) + 1))
+        for stem, count in counts.items()
+    }
+    top = sorted(weights.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_TERMS]
+    norm = math.sqrt(sum(weight * weight for _, weight in top)) or 1.0
+    return {stem: round(weight / norm, 5) for stem, weight in top if weight > 0}
+
+
+def similarity(a: Vector, b: Vector) -> float:
+    """Cosine similarity of two fingerprints."""
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(weight * b.get(stem, 0.0) for stem, weight in a.items())

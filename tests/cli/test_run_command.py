@@ -1,0 +1,82 @@
+"""`monitor run` on its own embedded Redis: alerts while running, Ctrl-C stops it cleanly,
+and what it recorded is still there afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from monitor.redis_server import EmbeddedRedis
+from tests.conftest import ROOT
+from tests.processes import env_for, monitor, submit
+
+RULE = """\
+id: quick
+title: Ain al-Asad, quickly
+policy: {group_wait: 1}
+terms:
+  base: {mode: exact, words: [عين الأسد]}
+match: base
+"""
+
+
+def test_run_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "quick.yaml").write_text(RULE, encoding="utf-8")
+    env = env_for(
+        tmp_path, "", "monitor-run-test", MONITOR_WORKERS="1", MONITOR_RULES=str(tmp_path / "rules")
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        server = EmbeddedRedis(tmp_path / "home")
+        deadline = time.monotonic() + 30
+        while not server.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        items = [{"id": "r1", "title": "قصف صاروخي يستهدف قاعدة عين الأسد الجوية", "source": "x"}]
+        assert submit(items, env) == 1
+        alerts = redis.Redis(unix_socket_path=str(server.socket))
+        deadline = time.monotonic() + 30
+        while not alerts.zcard("monitor-run-test:alerts") and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        os.killpg(run.pid, signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert "عين الأسد" in out
+    assert "monitor stopped" in err
+    assert not EmbeddedRedis(tmp_path / "home").running()
+    listed = monitor("alerts", "--json", env=env)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [row["items"] for row in rows] == [["r1"]], listed.stderr
+
+
+def test_silence_add_list_remove(tmp_path: Path, redis_url: str) -> None:
+    env = env_for(tmp_path, redis_url, f"monitor-silence-{os.getpid()}")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return monitor("silence", *args, env=env)
+
+    added = run("add", "--rule", "us-iraq-talks", "--for", "2h", "--comment", "known")
+    assert added.returncode == 0, added.stderr
+    silence_id = added.stdout.split()[1]
+    listed = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
+    assert [(s["id"], s["rule"]) for s in listed] == [(silence_id, "us-iraq-talks")]
+    assert run("remove", silence_id).returncode == 0
+    assert run("list").stdout == ""
+    assert "needs a rule" in run("add", "--for", "1h").stderr
+    assert "use 90s" in run("add", "--rule", "x", "--for", "soon").stderr

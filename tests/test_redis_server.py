@@ -1,0 +1,82 @@
+"""The embedded Redis: started, persistent, never evicting, stopped cleanly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import redis
+
+from monitor.connection import eviction_policy, masked_url, redis_connection
+from monitor.errors import ConfigError
+from monitor.redis_server import EmbeddedRedis
+from monitor.settings import Settings
+
+
+def test_embedded_server_persists_across_restarts(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path)
+    server.start()
+    try:
+        client = redis.Redis(unix_socket_path=str(server.socket))
+        assert eviction_policy(client) == "noeviction"
+        assert client.config_get("appendonly")["appendonly"] in ("yes", b"yes")
+        client.rpush("queue", "job-1")
+    finally:
+        server.stop()
+    assert not server.running()
+    again = EmbeddedRedis(tmp_path)
+    again.start()
+    try:
+        assert redis.Redis(unix_socket_path=str(again.socket)).lrange("queue", 0, -1) == [b"job-1"]
+    finally:
+        again.stop()
+
+
+def test_connection_starts_and_stops_its_own_server(tmp_path: Path) -> None:
+    messages: list[str] = []
+    settings = Settings(home=tmp_path)
+    with redis_connection(settings, messages.append) as client:
+        assert client.ping()
+        with redis_connection(settings, messages.append) as shared:
+            assert shared.ping()
+    assert "using embedded Redis at" in messages[0]
+    assert not EmbeddedRedis(tmp_path).running()
+
+
+def test_long_home_paths_still_get_a_socket(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 90)
+    server = EmbeddedRedis(deep)
+    assert len(str(server.socket)) <= 100
+    server.start()
+    try:
+        assert server.running()
+    finally:
+        server.stop()
+
+
+def test_unreachable_redis_url_is_a_clear_error() -> None:
+    settings = Settings(redis_url="redis://:s3cret@127.0.0.1:1/0")
+    with pytest.raises(ConfigError) as caught, redis_connection(settings, lambda m: None):
+        pass
+    assert "redis://:***@127.0.0.1:1/0" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_eviction_warning(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    old = eviction_policy(client)
+    messages: list[str] = []
+    try:
+        client.config_set("maxmemory-policy", "allkeys-lru")
+        with redis_connection(Settings(redis_url=redis_url), messages.append):
+            pass
+    finally:
+        client.config_set("maxmemory-policy", old or "noeviction")
+    assert any("maxmemory-policy is 'allkeys-lru'" in m for m in messages)
+
+
+def test_masked_url() -> None:
+    assert masked_url("redis://user:pw@host:6380/1") == "redis://user:***@host:6380/1"
+    assert masked_url("redis://host") == "redis://host"
+    assert os.environ.get("RQ_KEY_PREFIX") == "monitor-test:rq"

@@ -1,0 +1,108 @@
+"""SIGKILL a worker in the middle of a batch: every alert still goes out, once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from monitor.item import Item
+from monitor.keyspace import Keyspace
+from monitor.queue import rq_queue, submit_items
+from monitor.settings import Settings
+from tests.conftest import ROOT, SEEDS
+from tests.processes import env_for
+from tests.sink import http_sink
+from workers.runtime import context_of
+
+RULE = """\
+id: base-attack
+title: Attack on Ain al-Asad
+severity: high
+policy: {group_wait: 0, similarity: 1.0}
+terms:
+  base: {mode: exact, words: [عين الأسد]}
+  attack: [هجوم]
+match: {all: [base, attack]}
+"""
+
+ITEMS = 150
+RECOVERY_LIMIT = 90.0
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "work"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_sigkill_mid_batch_loses_and_repeats_nothing(
+    tmp_path: Path, redis_url: str, keys: Keyspace
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "rule.yaml").write_text(RULE, encoding="utf-8")
+    filler = "\n".join(p.read_text(encoding="utf-8") for p in SEEDS) * 2
+    items = [
+        Item(
+            id=f"item-{n}",
+            title=f"هجوم رقم {n} على قاعدة عين الأسد",
+            content=filler,
+            source=f"s{n}",
+        )
+        for n in range(ITEMS)
+    ]
+    with http_sink() as sink:
+        (tmp_path / "channels.yaml").write_text(
+            "channels:\n  - name: hook\n    url_env: HOOK_URL\n", encoding="utf-8"
+        )
+        env = env_for(
+            tmp_path, redis_url, keys.prefix, HOOK_URL=sink.url(), MONITOR_RULES=str(rules)
+        )
+        settings = Settings.from_env(env)
+        client = redis.Redis.from_url(redis_url)
+        submit_items(client, keys, items, context_of(settings, keys), settings.retention_seconds)
+        started = rq_queue(client, keys.match_queue).started_job_registry
+
+        first = start_worker(env)
+        assert wait_for(lambda: started.get_job_ids(), 30), "the worker never started a batch"
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        killed_at = time.monotonic()
+        delivered_before = len(sink.received)
+
+        second = start_worker(env)
+        try:
+            assert wait_for(lambda: len(sink.received) >= ITEMS, RECOVERY_LIMIT), (
+                f"{len(sink.received)} of {ITEMS} alerts after {RECOVERY_LIMIT}s"
+            )
+            time.sleep(2)  # anything sent twice would arrive now
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(30)
+    recovered_in = time.monotonic() - killed_at
+    titles = [json.loads(body)["message"].split("\n")[0] for body in sink.bodies()]
+    assert len(titles) == ITEMS, f"{len(titles) - len(set(titles))} sent twice"
+    assert len(set(titles)) == ITEMS
+    assert delivered_before < ITEMS, "the kill came after the work was done"
+    print(f"recovered {ITEMS - delivered_before} alerts in {recovered_in:.1f}s after SIGKILL")

@@ -1,0 +1,88 @@
+"""What a worker process keeps between jobs: the rules, channels and pipeline of
+each keyspace it serves, built once and refreshed when rules files change."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from monitor.channels import load_channels
+from monitor.clock import SystemClock
+from monitor.delivery import Deliverer, DeliveryJob
+from monitor.history import History
+from monitor.keyspace import Keyspace
+from monitor.pipeline import Pipeline
+from monitor.queue import DELIVER_TASK, enqueue, rq_queue
+from monitor.rules.reloader import RuleReloader
+from monitor.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """The live objects for one keyspace."""
+
+    keys: Keyspace
+    rules: RuleReloader
+    pipeline: Pipeline
+    deliverer: Deliverer
+    clock: SystemClock
+    context: dict[str, Any]
+
+
+_runtimes: dict[tuple[str, ...], Runtime] = {}
+
+
+def context_of(settings: Settings, keys: Keyspace, *, console: bool = True) -> dict[str, Any]:
+    """The part of every job payload that tells a worker which rules and channels to use."""
+    return {
+        "prefix": keys.prefix,
+        "rules": str(settings.rules.resolve()),
+        "channels": str(settings.channels.resolve()),
+        "retention": settings.retention_seconds,
+        "console": console,
+    }
+
+
+def runtime_for(client: redis.Redis, context: dict[str, Any]) -> Runtime:
+    """The runtime of a job's context, built on first use."""
+    key = (
+        context["prefix"],
+        context["rules"],
+        context["channels"],
+        str(context["retention"]),
+        str(context.get("console", True)),
+    )
+    runtime = _runtimes.get(key)
+    if runtime is None:
+        runtime = _runtimes[key] = _build(client, context)
+    return runtime
+
+
+def all_runtimes() -> list[Runtime]:
+    return list(_runtimes.values())
+
+
+def _build(client: redis.Redis, context: dict[str, Any]) -> Runtime:
+    keys = Keyspace(context["prefix"])
+    retention = int(context["retention"])
+    rules = RuleReloader([Path(context["rules"])])
+    channels = load_channels(Path(context["channels"]))
+    deliveries = rq_queue(client, keys.deliver_queue)
+
+    def enqueue_delivery(job: DeliveryJob) -> None:
+        job = job.model_copy(update={"first_attempt": time.time()})
+        note = job.notification
+        job_id = f"deliver-{note.story}-{note.update}-{job.channel}"
+        payload = {**context, **job.model_dump(mode="json")}
+        enqueue(deliveries, DELIVER_TASK, payload, job_id=job_id)
+
+    pipeline = Pipeline(client, keys, rules, channels, retention, enqueue_delivery)
+    history = History(client, keys, retention)
+    deliverer = Deliverer(
+        client, keys, history, channels, console=bool(context.get("console", True))
+    )
+    return Runtime(keys, rules, pipeline, deliverer, SystemClock(), dict(context))
