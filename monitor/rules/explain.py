@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from monitor.item import Item, field_texts
+from monitor.item import Item
 from monitor.rules.expression import ALL_FIELDS, FIELD_BITS, Hits, Node
 from monitor.rules.matcher import Matcher
+from monitor.rules.model import RuleSpec
 
 _MARKS = {True: "yes", False: "no "}
 
@@ -13,21 +14,18 @@ def explain(matcher: Matcher, rule_id: str, item: Item) -> list[str]:
     """The decision of one rule on one item, step by step."""
     rule_index = matcher.rule_index(rule_id)
     rule = matcher.rules[rule_index]
-    texts = field_texts(item)
-    hits = matcher.hits(texts)
-    local = matcher.rule_hits(rule_index, hits)
-    found = matcher.evaluate(rule_index, hits, texts)
+    scan = matcher.scan(item)
+    local = matcher.rule_hits(rule_index, scan)
+    found = matcher.evaluate(rule_index, scan)
     verdict = "ALERT" if found and found.alert else "mention" if found else "no match"
     lines = [
         f"{item.id}: rule {rule.id}: {verdict}" + (f" (score {found.score:g})" if found else "")
     ]
-    lines += _filters(rule.accepts(item), item, rule.spec.languages, rule.spec.sources)
+    lines += _filters(rule.accepts(item, item.language), item, rule.spec)
     lines.append("  terms:")
-    sources = (texts.title, texts.lead, texts.body)
     for index, group in enumerate(rule.groups):
-        shown = [
-            f"{h.field.value}:{sources[h.text][h.start : h.end]!r}" for h in local.get(index, [])
-        ]
+        found_hits = matcher.public_hits(local.get(index, []), scan)
+        shown = [f"{hit.field.value}:{hit.text!r}" for hit in found_hits]
         lines.append(f"    {group.name}: " + (", ".join(shown[:8]) if shown else "not found"))
         if len(shown) > 8:
             lines[-1] += f" (+{len(shown) - 8} more)"
@@ -43,12 +41,13 @@ def explain(matcher: Matcher, rule_id: str, item: Item) -> list[str]:
     return lines
 
 
-def _filters(accepted: bool, item: Item, languages: list[str], sources: list[str]) -> list[str]:
+def _filters(accepted: bool, item: Item, spec: RuleSpec) -> list[str]:
     if accepted:
         return []
     return [
-        f"  filtered out: language {item.language!r} (rule wants {languages or 'any'}), "
-        f"source {item.source!r} (rule wants {sources or 'any'}), or the rule is disabled"
+        f"  filtered out: language {item.language!r} (rule wants {spec.languages or 'any'}), "
+        f"source {item.source!r} (rule wants {spec.sources or 'any'}, "
+        f"never {spec.exclude_sources or 'none'}), or the rule is disabled"
     ]
 
 

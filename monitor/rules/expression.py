@@ -34,8 +34,7 @@ class TermHit:
     mask: int
     text: int
     position: int
-    start: int
-    end: int
+    last: int
 
 
 Hits = Mapping[int, Sequence[TermHit]]
@@ -60,6 +59,13 @@ class Node:
             found |= child.positive_groups()
         return found
 
+    def required_groups(self) -> set[int]:
+        """Groups without which this node cannot hold."""
+        found: set[int] = set()
+        for child in self.children:
+            found |= child.required_groups()
+        return found
+
 
 @dataclass
 class GroupRef(Node):
@@ -76,6 +82,9 @@ class GroupRef(Node):
         return self.name
 
     def positive_groups(self) -> set[int]:
+        return {self.group}
+
+    def required_groups(self) -> set[int]:
         return {self.group}
 
 
@@ -114,6 +123,12 @@ class AnyOf(Node):
     def label(self) -> str:
         return "any" if self.at_least == 1 else f"at least {self.at_least} of"
 
+    def required_groups(self) -> set[int]:
+        children = [child.required_groups() for child in self.children]
+        if self.at_least == len(children):
+            return set().union(*children)
+        return set.intersection(*children) if children else set()
+
 
 @dataclass
 class NoneOf(Node):
@@ -129,6 +144,9 @@ class NoneOf(Node):
         return "none"
 
     def positive_groups(self) -> set[int]:
+        return set()
+
+    def required_groups(self) -> set[int]:
         return set()
 
 

@@ -1,5 +1,5 @@
-"""All rules compiled into one matcher: one pass over an item's words, then only the
-rules whose terms occurred are evaluated.
+"""All rules compiled into one matcher: one pass over an item's words finds every term,
+then only the rules whose required term groups all occurred are evaluated.
 
 Every term is indexed under the key of its first word (see monitor.text.keys);
 each distinct spelling of a word is analysed once and cached, so the cost of
@@ -8,36 +8,22 @@ matching grows with the text, not with the number of rules.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from itertools import chain
 
-from monitor.item import FieldTexts, Item, ItemField, field_texts
-from monitor.rules.expression import ALL_FIELDS, FIELD_BITS, TermHit
+from monitor.item import Item, ItemField
+from monitor.rules.expression import ALL_FIELDS, FIELD_BITS, Hits, TermHit
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.rule import Rule
-from monitor.text.keys import WordKeys, analyze
-from monitor.text.tokenizer import WORD_RE
-
-CACHE_LIMIT = 500_000
-"""Distinct word spellings remembered before the word cache starts afresh."""
+from monitor.rules.scan import ItemScan, Occurrence, SpellingIndex
 
 TITLE, LEAD, BODY = (FIELD_BITS[f] for f in ItemField)
-
-Start = tuple[int, tuple[str, ...]]
-CacheEntry = tuple[tuple[WordKeys, tuple[Start, ...]], ...]
-FieldOf = Callable[[int], tuple[ItemField, int]]
-GroupHits = dict[int, list[TermHit]]
-
-
-@dataclass
-class ScannedText:
-    """One text of an item: its words, their spans, and where terms may start."""
-
-    words: list[WordKeys] = field(default_factory=list)
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    starts: list[tuple[int, tuple[Start, ...]]] = field(default_factory=list)
+_PLACES = {
+    0: (ItemField.TITLE, TITLE),
+    1: (ItemField.LEAD, LEAD),
+}
 
 
 class Matcher:
@@ -45,12 +31,13 @@ class Matcher:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
-        self._index: dict[str, list[Start]] = defaultdict(list)
+        self._index: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
         self._term_ids: dict[tuple[str, ...], int] = {}
+        self._group_terms: list[list[int]] = []
         self._term_groups: list[list[int]] = []
         self._owner: list[tuple[int, int]] = []
         self._rule_groups: list[list[int]] = []
-        self._pattern_groups: list[int] = []
+        self._pattern_terms: list[int] = []
         sources: list[str] = []
         for rule_index, rule in enumerate(self.rules):
             self._rule_groups.append([])
@@ -58,13 +45,15 @@ class Matcher:
                 gid = len(self._owner)
                 self._owner.append((rule_index, local))
                 self._rule_groups[rule_index].append(gid)
+                self._group_terms.append([])
                 for term in group.terms:
                     self._add_term(term.keys, gid)
                 for pattern in group.patterns:
+                    self._add_pattern(len(sources), gid)
                     sources.append(pattern.source)
-                    self._pattern_groups.append(gid)
         self._patterns = PatternSet(sources)
-        self._cache: dict[str, CacheEntry] = {}
+        self._spellings = SpellingIndex(self._index)
+        self._index_candidates()
 
     def _add_term(self, keys: tuple[str, ...], gid: int) -> None:
         term = self._term_ids.get(keys)
@@ -74,18 +63,65 @@ class Matcher:
             self._index[keys[0]].append((term, keys[1:]))
         if gid not in self._term_groups[term]:
             self._term_groups[term].append(gid)
+            self._group_terms[gid].append(term)
+
+    def _add_pattern(self, pattern: int, gid: int) -> None:
+        # A pattern is a term of its own, under a key no word can have.
+        term = self._term_ids[(f"\x00pattern{pattern}",)] = len(self._term_groups)
+        self._term_groups.append([gid])
+        self._group_terms[gid].append(term)
+        self._pattern_terms.append(term)
+
+    def _index_candidates(self) -> None:
+        """Which rules each group can make worth evaluating."""
+        required_by: list[list[int]] = [[] for _ in self._owner]
+        triggered_by: list[list[int]] = [[] for _ in self._owner]
+        self._required_count: list[int] = []
+        for rule_index, rule in enumerate(self.rules):
+            groups = self._rule_groups[rule_index]
+            required = {groups[local] for local in rule.expression.required_groups()}
+            self._required_count.append(len(required))
+            for gid in required:
+                required_by[gid].append(rule_index)
+            if not required:
+                for local in rule.expression.positive_groups():
+                    triggered_by[groups[local]].append(rule_index)
+        self._required_by = [tuple(rules) for rules in required_by]
+        self._triggered_by = [tuple(rules) for rules in triggered_by]
 
     def match(self, item: Item) -> list[Match]:
         """Every rule that matches `item`, alerting or not, in rule order."""
-        texts = field_texts(item)
-        hits = self.hits(texts)
+        scan = self.scan(item)
+        language = item.language
         results = []
-        for rule_index in sorted({self._owner[gid][0] for gid in hits}):
-            if self.rules[rule_index].accepts(item):
-                found = self.evaluate(rule_index, hits, texts)
+        for rule_index in self.candidates(scan):
+            if self.rules[rule_index].accepts(item, language):
+                found = self.evaluate(rule_index, scan)
                 if found:
                     results.append(found)
         return results
+
+    def scan(self, item: Item) -> ItemScan:
+        """Every term found in the item, with where it stands."""
+        scan = ItemScan(item, self._spellings)
+        if self._patterns:
+            for text_id, text in enumerate(scan.texts):
+                for pattern, first, last in self._patterns.find(text.normal_words()):
+                    scan.add(self._pattern_terms[pattern], text_id, first, last)
+        return scan
+
+    def candidates(self, scan: ItemScan) -> list[int]:
+        """Rules, in order, whose required groups were all found (or, without any, one group)."""
+        present = self.present_groups(scan)
+        counts = Counter(chain.from_iterable(map(self._required_by.__getitem__, present)))
+        chosen = set(chain.from_iterable(map(self._triggered_by.__getitem__, present)))
+        required = self._required_count
+        chosen.update(rule for rule, count in counts.items() if count == required[rule])
+        return sorted(chosen)
+
+    def present_groups(self, scan: ItemScan) -> set[int]:
+        """Every group that one of the item's terms belongs to."""
+        return set(chain.from_iterable(map(self._term_groups.__getitem__, scan.occurrences)))
 
     def rule_index(self, rule_id: str) -> int:
         """The position of a rule by id; KeyError when there is none."""
@@ -94,10 +130,35 @@ class Matcher:
                 return index
         raise KeyError(rule_id)
 
-    def evaluate(self, rule_index: int, hits: GroupHits, texts: FieldTexts) -> Match | None:
-        """The match of one rule given the item's term hits, or None."""
+    def rule_hits(self, rule_index: int, scan: ItemScan) -> Hits:
+        """The hits of one rule's groups, by the rule's own group index."""
+        found: dict[int, list[TermHit]] = {}
+        occurrences = scan.occurrences
+        for local, gid in enumerate(self._rule_groups[rule_index]):
+            hits = [
+                self._term_hit(gid, occurrence, scan)
+                for term in self._group_terms[gid]
+                if term in occurrences
+                for occurrence in occurrences[term]
+            ]
+            if hits:
+                found[local] = hits
+        return found
+
+    def _term_hit(self, gid: int, occurrence: Occurrence, scan: ItemScan) -> TermHit:
+        text_id, first, last = occurrence
+        if text_id < 2:
+            item_field, mask = _PLACES[text_id]
+        elif first < scan.lead_words:
+            item_field, mask = ItemField.LEAD, LEAD | BODY
+        else:
+            item_field, mask = ItemField.BODY, BODY
+        return TermHit(gid, item_field, mask, text_id, first, last)
+
+    def evaluate(self, rule_index: int, scan: ItemScan) -> Match | None:
+        """The match of one rule on a scanned item, or None."""
         rule = self.rules[rule_index]
-        local = self.rule_hits(rule_index, hits)
+        local = self.rule_hits(rule_index, scan)
         result = rule.expression.evaluate(local, ALL_FIELDS, ALL_FIELDS)
         if result is None:
             return None
@@ -108,86 +169,20 @@ class Matcher:
             rule.expression.evaluate(local, rule.anchor_mask, ALL_FIELDS) is not None
         )
         severity = rule.spec.severity if alert else rule.spec.mention_severity
-        return Match(rule.id, alert, score, severity, self._public_hits(result, texts))
+        return Match(rule.id, alert, score, severity, self.public_hits(result, scan))
 
-    def rule_hits(self, rule_index: int, hits: GroupHits) -> GroupHits:
-        """The hits of one rule's groups, by the rule's own group index."""
-        groups = self._rule_groups[rule_index]
-        return {local: hits[gid] for local, gid in enumerate(groups) if gid in hits}
-
-    def _public_hits(self, found: list[TermHit], texts: FieldTexts) -> tuple[Hit, ...]:
-        sources = (texts.title, texts.lead, texts.body)
-        unique = {(h.field, h.start, h.end): h for h in found}
+    def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> tuple[Hit, ...]:
+        """Hits as a reader sees them: field, character span and text, in reading order."""
         order = list(ItemField)
-        return tuple(
-            Hit(h.field, h.start, h.end, sources[h.text][h.start : h.end], self.group_name(h.group))
-            for h in sorted(unique.values(), key=lambda h: (order.index(h.field), h.start))
-        )
+        unique: dict[tuple[ItemField, int, int], Hit] = {}
+        for hit in found:
+            start, end = scan.span(hit.text, hit.position, hit.last)
+            key = (hit.field, start, end)
+            if key not in unique:
+                text = scan.sources[hit.text][start:end]
+                unique[key] = Hit(hit.field, start, end, text, self.group_name(hit.group))
+        return tuple(sorted(unique.values(), key=lambda h: (order.index(h.field), h.start)))
 
     def group_name(self, gid: int) -> str:
         rule_index, local = self._owner[gid]
         return self.rules[rule_index].groups[local].name
-
-    def hits(self, texts: FieldTexts) -> GroupHits:
-        """Every term group found in the item's texts, by global group id."""
-        found: GroupHits = defaultdict(list)
-        self._collect(found, texts.title, 0, lambda start: (ItemField.TITLE, TITLE))
-        if not texts.lead_in_body:
-            self._collect(found, texts.lead, 1, lambda start: (ItemField.LEAD, LEAD))
-        lead_chars = texts.lead_chars
-
-        def body_field(start: int) -> tuple[ItemField, int]:
-            return (ItemField.LEAD, LEAD | BODY) if start < lead_chars else (ItemField.BODY, BODY)
-
-        self._collect(found, texts.body, 2, body_field)
-        return found
-
-    def _collect(self, found: GroupHits, text: str, text_id: int, field_of: FieldOf) -> None:
-        if not text:
-            return
-        scanned = self.scan(text)
-        for groups, first, last in self._occurrences(scanned):
-            start, end = scanned.spans[first][0], scanned.spans[last][1]
-            item_field, mask = field_of(start)
-            for gid in groups:
-                found[gid].append(TermHit(gid, item_field, mask, text_id, first, start, end))
-
-    def scan(self, text: str) -> ScannedText:
-        """The words of `text` with their keys and spans, and the terms that may start there."""
-        scanned = ScannedText()
-        words, spans, starts = scanned.words, scanned.spans, scanned.starts
-        cache = self._cache
-        for m in WORD_RE.finditer(text):
-            entry = cache.get(m.group())
-            if entry is None:
-                entry = self._remember(m.group())
-            for word, word_starts in entry:
-                if word_starts:
-                    starts.append((len(words), word_starts))
-                words.append(word)
-                spans.append(m.span())
-        return scanned
-
-    def _remember(self, raw: str) -> CacheEntry:
-        if len(self._cache) >= CACHE_LIMIT:
-            self._cache.clear()
-        entry = tuple((word, self._starts(word)) for word in analyze(raw))
-        self._cache[raw] = entry
-        return entry
-
-    def _starts(self, word: WordKeys) -> tuple[Start, ...]:
-        return tuple(start for key in word.keys for start in self._index.get(key, ()))
-
-    def _occurrences(self, scanned: ScannedText) -> list[tuple[list[int], int, int]]:
-        words = scanned.words
-        found = []
-        for position, word_starts in scanned.starts:
-            for term, tail in word_starts:
-                last = position + len(tail)
-                if last < len(words) and all(
-                    key in words[position + 1 + offset].keys for offset, key in enumerate(tail)
-                ):
-                    found.append((self._term_groups[term], position, last))
-        for pattern, first, last in self._patterns.find(words):
-            found.append(([self._pattern_groups[pattern]], first, last))
-        return found

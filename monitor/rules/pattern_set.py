@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from itertools import accumulate
 
 import re2
-
-from monitor.text.keys import WordKeys
 
 OPTIONS = re2.Options()
 OPTIONS.log_errors = False  # errors reach the user as rule errors, not as RE2's own log
@@ -39,18 +38,20 @@ class PatternSet:
                 self._set.Add(source)
             self._set.Compile()
 
-    def find(self, words: Sequence[WordKeys]) -> list[tuple[int, int, int]]:
-        """(pattern index, first word, last word) of every pattern match in `words`."""
+    def __bool__(self) -> bool:
+        return self._set is not None
+
+    def find(self, words: Sequence[str]) -> list[tuple[int, int, int]]:
+        """(pattern index, first word, last word) of every pattern match in normalised `words`."""
         if self._set is None or not words:
             return []
-        offsets = []
-        length = 0
-        for word in words:
-            offsets.append(length)
-            length += len(word.word) + 1
-        text = " ".join(word.word for word in words)
+        text = " ".join(words)
+        matched = self._set.Match(text)
+        if not matched:
+            return []
+        offsets = [0, *accumulate(len(word) + 1 for word in words)]
         found = []
-        for index in self._set.Match(text) or ():
+        for index in matched:
             for m in self._patterns[index].finditer(text):
                 start, end = _trim(text, m.start(), m.end())
                 if end > start:

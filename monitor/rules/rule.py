@@ -62,12 +62,12 @@ class Rule:
     def id(self) -> str:
         return self.spec.id
 
-    def accepts(self, item: Item) -> bool:
-        """Whether the rule's language and source filters let `item` through."""
+    def accepts(self, item: Item, language: str) -> bool:
+        """Whether the rule's language and source filters let `item` (in `language`) through."""
         spec = self.spec
         if not spec.enabled:
             return False
-        if spec.languages and item.language not in spec.languages:
+        if spec.languages and language not in spec.languages:
             return False
         if spec.sources and item.source not in spec.sources:
             return False
