@@ -10,6 +10,7 @@ import os
 
 os.environ.setdefault("RQ_KEY_PREFIX", f"{os.environ.get('MONITOR_PREFIX', 'monitor')}:rq")
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,7 @@ __all__ = [
     "Submission",
     "enqueue",
     "enqueue_later",
+    "failed_jobs",
     "rq",
     "rq_queue",
     "submit_items",
@@ -48,6 +50,23 @@ DELIVER_TASK = "workers.tasks.deliver"
 
 def rq_queue(client: redis.Redis, name: str) -> rq.Queue:
     return rq.Queue(name, connection=client, serializer=JSONSerializer)
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit)\b.*$", re.M)
+
+
+def failed_jobs(client: redis.Redis, keys: Keyspace, limit: int = 20) -> list[tuple[str, str]]:
+    """(job id, last line of its error) of jobs that failed for good, newest last."""
+    found = []
+    for name in (keys.match_queue, keys.deliver_queue):
+        registry = rq_queue(client, name).failed_job_registry
+        for job_id in registry.get_job_ids()[-limit:]:
+            job = rq.job.Job.fetch(job_id, connection=client, serializer=JSONSerializer)
+            result = job.latest_result()
+            trace = (result.exc_string if result else "") or ""
+            errors = _EXCEPTION_LINE.findall(trace)
+            found.append((job_id, errors[-1] if errors else "unknown error"))
+    return found
 
 
 @dataclass

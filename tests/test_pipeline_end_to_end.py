@@ -9,9 +9,12 @@ from pathlib import Path
 import redis
 
 from monitor.keyspace import Keyspace
+from monitor.queue import MATCH_TASK, failed_jobs, rq_queue
+from monitor.settings import Settings
 from tests.conftest import SEEDS
 from tests.processes import env_for, monitor, submit
 from tests.sink import http_sink
+from workers.runtime import context_of
 
 
 def test_replay_seeds_gives_three_talks_alerts(
@@ -78,3 +81,16 @@ def test_work_burst_and_alerts(tmp_path: Path, redis_url: str, keys: Keyspace) -
     assert [row["rule"] for row in rows] == ["ain-al-asad-strike"]
     assert sorted(rows[0]["items"]) == ["a1", "a2"]
     assert client.llen(f"{keys.prefix}:rq:queue:{keys.match_queue}") == 0
+
+
+def test_failed_jobs_are_kept_and_shown(tmp_path: Path, redis_url: str, keys: Keyspace) -> None:
+    env = env_for(tmp_path, redis_url, keys.prefix)
+    client = redis.Redis.from_url(redis_url)
+    settings = Settings.from_env(env)
+    payload = {**context_of(settings, keys), "items": [{"title": "no id"}], "at": None}
+    rq_queue(client, keys.match_queue).enqueue(MATCH_TASK, payload, job_id="match-broken")
+    assert monitor("work", "--burst", env=env).returncode == 0
+    assert [job for job, _ in failed_jobs(client, keys)] == ["match-broken"]
+    listed = monitor("alerts", env=env)
+    assert "1 job(s) failed:" in listed.stderr
+    assert "match-broken: pydantic_core._pydantic_core.ValidationError" in listed.stderr

@@ -23,7 +23,7 @@ from monitor.history import History
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.keyspace import Keyspace
-from monitor.queue import submit_items
+from monitor.queue import failed_jobs, submit_items
 from monitor.settings import Settings
 from workers.runtime import context_of
 from workers.worker import run_worker
@@ -120,14 +120,17 @@ def alerts_command(as_json: bool, limit: int) -> None:
         history = History(client, Keyspace(settings.prefix), settings.retention_seconds)
         records = history.alerts(limit)
         dead = history.dead_letters(limit)
+        failed = failed_jobs(client, Keyspace(settings.prefix))
     _print_records(records, as_json)
-    if dead and not as_json:
+    if dead:
         click.echo(click.style(f"{len(dead)} delivery(ies) gave up:", fg="red"), err=True)
         for record in dead:
-            click.echo(
-                f"  {record['channel']} {record['rule']} {record['story']}: {record['error']}",
-                err=True,
-            )
+            where = f"{record['channel']} {record['rule']} {record['story']}"
+            click.echo(f"  {where}: {record['error']}", err=True)
+    if failed:
+        click.echo(click.style(f"{len(failed)} job(s) failed:", fg="red"), err=True)
+        for job_id, error in failed:
+            click.echo(f"  {job_id}: {error}", err=True)
 
 
 @click.command("run")
