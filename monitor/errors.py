@@ -2,6 +2,7 @@
 
 MonitorError
 ├── ConfigError            a setting or configuration file is wrong
+├── FetchError             a feed could not be fetched; `kind` says why
 ├── InputError             an item file or stream cannot be read
 └── RuleError              one problem in a rules file, at path:line:col
     └── RuleSetError       several RuleErrors collected from one load
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 class MonitorError(Exception):
@@ -19,6 +21,34 @@ class MonitorError(Exception):
 
 class ConfigError(MonitorError):
     """A setting or configuration file is missing or invalid."""
+
+
+FetchKind = Literal[
+    "refused_address",
+    "bad_scheme",
+    "too_many_redirects",
+    "too_large",
+    "timeout",
+    "connect",
+    "http_status",
+    "bad_response",
+]
+"""Why a fetch failed; the poller keeps it on the feed's health."""
+
+
+class FetchError(MonitorError):
+    """A feed could not be fetched, reported as `feed <id>: <detail>`.
+
+    `retry_after` is the pause in seconds a 429 or 503 asked for, else None.
+    """
+
+    def __init__(
+        self, feed: str, kind: FetchKind, detail: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"feed {feed}: {detail}")
+        self.feed = feed
+        self.kind: FetchKind = kind
+        self.retry_after = retry_after
 
 
 class InputError(MonitorError):

@@ -22,10 +22,6 @@ class Keyspace:
 
     prefix: str
 
-    def seen(self, item_id: str) -> str:
-        """String set once per item id, expiring with the retention."""
-        return f"{self.prefix}:seen:{digest(item_id)}"
-
     def item(self, item_id: str) -> str:
         """JSON of an item kept for the dashboard and notifications."""
         return f"{self.prefix}:item:{digest(item_id)}"
@@ -74,6 +70,19 @@ class Keyspace:
     def silences(self) -> str:
         """Hash of silence id to silence JSON."""
         return f"{self.prefix}:silences"
+
+    @property
+    def schedule(self) -> str:
+        """Sorted set of feed ids by the time each is next due."""
+        return f"{self.prefix}:schedule"
+
+    def feed(self, feed_id: str) -> str:
+        """Hash of one feed's health and conditional-GET validators."""
+        return f"{self.prefix}:feed:{feed_id}"
+
+    def seen_key(self, kind: str, value: str) -> str:
+        """Seen-set entry for one of an item's identities (id, link, text)."""
+        return f"{self.prefix}:seen:{kind}:{digest(value)}"
 
     @property
     def match_queue(self) -> str:

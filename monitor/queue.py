@@ -20,7 +20,7 @@ import redis
 import rq
 from rq.serializers import JSONSerializer
 
-from monitor.dedup import SeenSet
+from monitor.dedup import Seen, SeenSet
 from monitor.item import Item
 from monitor.keyspace import Keyspace, digest
 
@@ -28,6 +28,7 @@ __all__ = [
     "JSONSerializer",
     "Submission",
     "enqueue",
+    "enqueue_items",
     "enqueue_later",
     "failed_jobs",
     "rq",
@@ -88,28 +89,43 @@ def submit_items(
 ) -> Submission:
     """Queue the items not seen before, in batches; `at` gives each item's clock time."""
     seen = SeenSet(client, keys, retention)
-    fresh = [index for index, new in enumerate(seen.claim([i.id for i in items])) if new]
+    fresh = [index for index, seen_as in enumerate(seen.claim(items)) if seen_as is Seen.NEW]
+    try:
+        jobs = enqueue_items(
+            client,
+            keys,
+            [items[index] for index in fresh],
+            context,
+            [at[index] for index in fresh] if at is not None else None,
+        )
+    except redis.RedisError:
+        seen.forget([items[index] for index in fresh])
+        raise
+    return Submission(queued=len(fresh), seen=len(items) - len(fresh), jobs=jobs)
+
+
+def enqueue_items(
+    client: redis.Redis,
+    keys: Keyspace,
+    items: Sequence[Item],
+    context: dict[str, Any],
+    at: Sequence[float] | None = None,
+) -> int:
+    """Queue items already claimed as new, in batches; the number of jobs."""
     queue = rq_queue(client, keys.match_queue)
-    result = Submission(seen=len(items) - len(fresh))
-    for start in range(0, len(fresh), BATCH_SIZE):
-        chosen = fresh[start : start + BATCH_SIZE]
-        batch = [items[index] for index in chosen]
+    jobs = 0
+    for start in range(0, len(items), BATCH_SIZE):
+        batch = items[start : start + BATCH_SIZE]
         payload = {
             **context,
             "prefix": keys.prefix,
             "items": [item.model_dump(mode="json") for item in batch],
-            "at": [at[index] for index in chosen] if at is not None else None,
+            "at": list(at[start : start + BATCH_SIZE]) if at is not None else None,
         }
-        try:
-            enqueue(
-                queue, MATCH_TASK, payload, job_id="match-" + digest("\n".join(i.id for i in batch))
-            )
-        except redis.RedisError:
-            seen.forget([item.id for item in batch])
-            raise
-        result.queued += len(batch)
-        result.jobs += 1
-    return result
+        job_id = "match-" + digest("\n".join(item.id for item in batch))
+        enqueue(queue, MATCH_TASK, payload, job_id=job_id)
+        jobs += 1
+    return jobs
 
 
 def enqueue(queue: rq.Queue, task: str, payload: dict[str, Any], job_id: str) -> rq.job.Job:

@@ -6,6 +6,7 @@
 | MONITOR_HOME           | ./.monitor        | data directory: embedded Redis and its AOF     |
 | MONITOR_RULES          | ./rules           | rules file or directory                        |
 | MONITOR_CHANNELS       | ./channels.yaml   | channels file; missing: print to the console   |
+| MONITOR_FEEDS          | ./feeds.yaml      | feeds to poll                                  |
 | MONITOR_PREFIX         | monitor           | prefix of every Redis key                      |
 | MONITOR_RETENTION_DAYS | 30                | how long items, stories and alerts are kept    |
 | MONITOR_WORKERS        | 2                 | worker processes started by `monitor run`      |
@@ -29,6 +30,7 @@ class Settings:
     home: Path = Path(".monitor")
     rules: Path = Path("rules")
     channels: Path = Path("channels.yaml")
+    feeds: Path = Path("feeds.yaml")
     prefix: str = "monitor"
     retention_days: int = 30
     workers: int = 2
@@ -45,6 +47,7 @@ class Settings:
             home=Path(env.get("MONITOR_HOME", ".monitor")),
             rules=Path(env.get("MONITOR_RULES", "rules")),
             channels=Path(env.get("MONITOR_CHANNELS", "channels.yaml")),
+            feeds=Path(env.get("MONITOR_FEEDS", "feeds.yaml")),
             prefix=env.get("MONITOR_PREFIX", "monitor"),
             retention_days=_positive_int(env, "MONITOR_RETENTION_DAYS", 30),
             workers=_positive_int(env, "MONITOR_WORKERS", 2),

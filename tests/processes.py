@@ -35,6 +35,7 @@ def env_for(tmp_path: Path, redis_url: str, prefix: str, **extra: str) -> dict[s
         MONITOR_HOME=str(tmp_path / "home"),
         MONITOR_PREFIX=prefix,
         MONITOR_CHANNELS=str(tmp_path / "channels.yaml"),
+        MONITOR_FEEDS=str(tmp_path / "feeds.yaml"),
         RQ_KEY_PREFIX=os.environ["RQ_KEY_PREFIX"],
         **extra,
     )
@@ -71,3 +72,17 @@ def submit(items: list[dict[str, Any]], env: dict[str, str]) -> int:
         check=True,
     )
     return int(done.stdout.strip())
+
+
+def start_monitor(*args: str, env: dict[str, str], capture: bool = False) -> subprocess.Popen[str]:
+    """`monitor ARGS...` in the background, in a process group of its own (for killpg)."""
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
+        text=True,
+        start_new_session=True,
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,8 +14,8 @@ from monitor.item import Item
 from monitor.keyspace import Keyspace
 from monitor.queue import rq_queue, submit_items
 from monitor.settings import Settings
-from tests.conftest import ROOT, SEEDS
-from tests.processes import env_for
+from tests.conftest import SEEDS
+from tests.processes import env_for, start_monitor
 from tests.sink import http_sink
 from workers.runtime import context_of
 
@@ -34,17 +32,6 @@ match: {all: [base, attack]}
 
 ITEMS = 150
 RECOVERY_LIMIT = 90.0
-
-
-def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "work"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def wait_for(condition: object, timeout: float) -> bool:
@@ -84,14 +71,14 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(
         submit_items(client, keys, items, context_of(settings, keys), settings.retention_seconds)
         started = rq_queue(client, keys.match_queue).started_job_registry
 
-        first = start_worker(env)
+        first = start_monitor("work", env=env)
         assert wait_for(lambda: started.get_job_ids(), 30), "the worker never started a batch"
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         killed_at = time.monotonic()
         delivered_before = len(sink.received)
 
-        second = start_worker(env)
+        second = start_monitor("work", env=env)
         try:
             assert wait_for(lambda: len(sink.received) >= ITEMS, RECOVERY_LIMIT), (
                 f"{len(sink.received)} of {ITEMS} alerts after {RECOVERY_LIMIT}s"

@@ -7,6 +7,7 @@ import logging
 import click
 
 from monitor import __version__
+from monitor.cli.ingest_commands import feeds_command, poll_command
 from monitor.cli.match_command import match_command
 from monitor.cli.pipeline_commands import (
     alerts_command,
@@ -47,3 +48,5 @@ main.add_command(work_command)
 main.add_command(alerts_command)
 main.add_command(run_command)
 main.add_command(silence_group)
+main.add_command(poll_command)
+main.add_command(feeds_command)

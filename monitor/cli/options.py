@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -11,6 +12,20 @@ from monitor.errors import RuleSetError
 from monitor.rules.loader import load_rules
 from monitor.rules.rule import Rule
 from monitor.settings import Settings
+
+
+def announce(message: str) -> None:
+    """A status line for the person running the command, on stderr."""
+    click.echo(message, err=True)
+
+
+def checked_settings(rules: Path | None = None) -> Settings:
+    """The settings, with the rules they name loaded once to fail early on a bad rule."""
+    settings = Settings.from_env()
+    if rules is not None:
+        settings = replace(settings, rules=rules)
+    load_or_exit([settings.rules])
+    return settings
 
 
 def load_or_exit(paths: Sequence[Path]) -> list[Rule]:

@@ -16,10 +16,11 @@ from pathlib import Path
 import click
 import redis
 
-from monitor.cli.options import load_or_exit
+from monitor.cli.options import announce, checked_settings
 from monitor.connection import redis_connection
 from monitor.errors import InputError, MonitorError
 from monitor.history import History
+from monitor.ingest.feeds import load_feeds
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.keyspace import Keyspace
@@ -31,18 +32,6 @@ from workers.worker import run_worker
 log = logging.getLogger("monitor")
 
 RECORD_FIELDS = ("rule", "story", "update", "items", "sources", "channel", "title", "text")
-
-
-def _announce(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def _settings(rules: Path | None = None) -> Settings:
-    settings = Settings.from_env()
-    if rules is not None:
-        settings = Settings(**{**settings.__dict__, "rules": rules})
-    load_or_exit([settings.rules])
-    return settings
 
 
 def _clock_times(items: list[Item], start: float) -> list[float]:
@@ -61,21 +50,21 @@ def _clock_times(items: list[Item], start: float) -> list[float]:
 @click.argument("inputs", nargs=-1, required=True)
 def replay_command(rules: Path | None, as_json: bool, inputs: tuple[str, ...]) -> None:
     """Run INPUT items through the whole pipeline, on a clock driven by their published times."""
-    settings = _settings(rules)
+    settings = checked_settings(rules)
     try:
         items = list(read_items(inputs))
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
     items.sort(key=lambda item: item.published.timestamp() if item.published else 0.0)
     times = _clock_times(items, time.time())
-    with redis_connection(settings, _announce) as client:
+    with redis_connection(settings, announce) as client:
         keys = Keyspace(f"{settings.prefix}:replay:{uuid.uuid4().hex[:12]}")
         context = context_of(settings, keys, console=False)
         try:
             submitted = submit_items(
                 client, keys, items, context, settings.retention_seconds, times
             )
-            _announce(f"replaying {submitted.queued} item(s), {submitted.seen} repeated")
+            announce(f"replaying {submitted.queued} item(s), {submitted.seen} repeated")
             run_worker(client, context, burst=True, live=False, final_clock=max(times, default=0.0))
             records = History(client, keys, settings.retention_seconds).alerts(limit=100_000)
         finally:
@@ -104,8 +93,8 @@ def _print_records(records: list[dict[str, object]], as_json: bool) -> None:
 )
 def work_command(burst: bool) -> None:
     """Run a worker: match queued items, group stories, decide and deliver."""
-    settings = _settings()
-    with redis_connection(settings, _announce) as client:
+    settings = checked_settings()
+    with redis_connection(settings, announce) as client:
         keys = Keyspace(settings.prefix)
         run_worker(client, context_of(settings, keys), burst=burst, live=True)
 
@@ -116,7 +105,7 @@ def work_command(burst: bool) -> None:
 def alerts_command(as_json: bool, limit: int) -> None:
     """List recent notifications, oldest first."""
     settings = Settings.from_env()
-    with redis_connection(settings, _announce) as client:
+    with redis_connection(settings, announce) as client:
         history = History(client, Keyspace(settings.prefix), settings.retention_seconds)
         records = history.alerts(limit)
         dead = history.dead_letters(limit)
@@ -135,16 +124,22 @@ def alerts_command(as_json: bool, limit: int) -> None:
 
 @click.command("run")
 def run_command() -> None:
-    """Run the whole monitor: Redis (embedded unless REDIS_URL), workers. Ctrl-C stops it."""
-    settings = _settings()
-    with redis_connection(settings, _announce):
-        workers = [
-            subprocess.Popen([sys.executable, "-m", "monitor", "work"], env=os.environ.copy())
-            for _ in range(settings.workers)
+    """Run the whole monitor: Redis (embedded unless REDIS_URL), workers and a poller.
+
+    Ctrl-C stops it; what is queued stays in Redis for the next start.
+    """
+    settings = checked_settings()
+    feeds = load_feeds(settings.feeds) if settings.feeds.exists() else []
+    with redis_connection(settings, announce):
+        commands = [["work"]] * settings.workers + ([["poll"]] if feeds else [])
+        children = [
+            subprocess.Popen([sys.executable, "-m", "monitor", *command], env=os.environ.copy())
+            for command in commands
         ]
-        _announce(f"monitor running: {len(workers)} worker(s); Ctrl-C to stop")
-        _wait(workers)
-    _announce("monitor stopped")
+        polling = f"{len(feeds)} feed(s)" if feeds else f"no feeds ({settings.feeds} not found)"
+        announce(f"monitor running: {settings.workers} worker(s), {polling}; Ctrl-C to stop")
+        _wait(children)
+    announce("monitor stopped")
 
 
 def _wait(children: list[subprocess.Popen[bytes]]) -> None:

@@ -10,7 +10,12 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 _BLOCKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_HIDDEN = ("script", "style", "template", "iframe", "object", "embed", "noscript", "head")
+# C0/C1 controls, bidi embeddings, overrides and isolates, BOMs and annotation marks; the
+# marks LRM, RLM and ALM stay, as Arabic text needs them and they cannot reorder a line.
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u206a-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 
 def html_to_text(markup: str) -> str:
@@ -20,14 +25,19 @@ def html_to_text(markup: str) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(markup, "html.parser")
-    for hidden in soup(["script", "style", "template"]):
+    for hidden in soup(_HIDDEN):
         hidden.decompose()
     for block in soup.find_all(_BLOCKS):
         block.insert_before("\n")
     return _tidy(soup.get_text())
 
 
+def strip_controls(text: str) -> str:
+    """`text` without control characters, nor bidi controls that reorder what a reader sees."""
+    return _CONTROLS.sub("", text)
+
+
 def _tidy(text: str) -> str:
-    text = _CONTROLS.sub("", text)
+    text = strip_controls(text)
     text = _SPACES.sub(" ", text)
     return _LINES.sub("\n", text).strip()

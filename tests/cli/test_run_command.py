@@ -7,15 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import redis
 
 from monitor.redis_server import EmbeddedRedis
-from tests.conftest import ROOT
-from tests.processes import env_for, monitor, submit
+from tests.processes import env_for, monitor, start_monitor, submit
 
 RULE = """\
 id: quick
@@ -33,15 +31,7 @@ def test_run_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
     env = env_for(
         tmp_path, "", "monitor-run-test", MONITOR_WORKERS="1", MONITOR_RULES=str(tmp_path / "rules")
     )
-    run = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    run = start_monitor("run", env=env, capture=True)
     try:
         server = EmbeddedRedis(tmp_path / "home")
         deadline = time.monotonic() + 30

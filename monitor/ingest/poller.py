@@ -1,0 +1,168 @@
+"""The poller: claim due feeds → fetch → parse → dedup → enqueue, and keep each
+feed's health and next due time. Any number of pollers share one schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from monitor.clock import Clock
+from monitor.dedup import Seen, SeenSet
+from monitor.errors import FetchError, InputError
+from monitor.history import History
+from monitor.ingest.cadence import delay_after_error, delay_after_success, next_interval
+from monitor.ingest.feed_state import FeedBook, FeedError, FeedState
+from monitor.ingest.feeds import FeedSpec
+from monitor.ingest.fetcher import Conditional, Fetched, Fetcher
+from monitor.ingest.parser import canonical_link, parse_feed_report
+from monitor.ingest.schedule import Schedule
+from monitor.item import Item
+from monitor.keyspace import Keyspace
+from monitor.queue import enqueue_items
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY = 50
+"""Feeds fetched at once by one poller."""
+
+IDLE_SLEEP = 1.0
+"""Longest nap between two looks at the schedule."""
+
+
+@dataclass
+class PollOutcome:
+    feed: str
+    status: str
+    new: int = 0
+
+
+class Poller:
+    """Polls the feeds of one keyspace."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keyspace,
+        feeds: Sequence[FeedSpec],
+        fetcher: Fetcher,
+        context: dict[str, Any],
+        retention: int,
+        clock: Clock,
+    ) -> None:
+        self.redis = client
+        self.keys = keys
+        self.feeds = {feed.id: feed for feed in feeds}
+        self.fetcher = fetcher
+        self.context = context
+        self.clock = clock
+        self.schedule = Schedule(client, keys)
+        self.book = FeedBook(client, keys)
+        self.seen = SeenSet(client, keys, retention)
+        self.history = History(client, keys, retention)
+        self.rng = random.Random()
+        self.schedule.sync(list(self.feeds), clock.now())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll due feeds until `stop` is set."""
+        while not stop.is_set():
+            polled = await self.poll_due()
+            if not polled:
+                earliest = self.schedule.earliest()
+                nap = IDLE_SLEEP if earliest is None else earliest - self.clock.now()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=min(IDLE_SLEEP, max(0.05, nap)))
+
+    async def poll_due(self) -> list[PollOutcome]:
+        """Claim the feeds due now and poll them together."""
+        claimed = self.schedule.claim(self.clock.now(), CONCURRENCY)
+        known = [self.feeds[feed_id] for feed_id in claimed if feed_id in self.feeds]
+        return list(await asyncio.gather(*(self.poll(feed) for feed in known)))
+
+    async def poll_all_once(self) -> list[PollOutcome]:
+        """Every feed once, due or not (the cron-style mode)."""
+        now = self.clock.now()
+        for feed_id in self.feeds:
+            self.schedule.reschedule(feed_id, now)
+        outcomes: list[PollOutcome] = []
+        while batch := await self.poll_due():
+            outcomes += batch
+        return outcomes
+
+    async def poll(self, feed: FeedSpec) -> PollOutcome:
+        """One poll of one feed; any failure stays on that feed's health."""
+        state = self.book.get(feed.id, feed.interval)
+        try:
+            fetched = await self.fetcher.fetch(
+                feed.id,
+                feed.url,
+                Conditional(state.etag, state.last_modified),
+                allow_private=feed.allow_private,
+            )
+            if fetched.status == 304:
+                return self._done(state, "not_modified", 0, fetched.max_age)
+            new = await self._take_in(feed, state, fetched)
+            state.etag, state.last_modified = fetched.etag, fetched.last_modified
+            return self._done(state, "ok", new, fetched.max_age)
+        except FetchError as exc:
+            return self._failed(state, exc.kind, str(exc), exc.retry_after)
+        except InputError as exc:
+            return self._failed(state, "not_a_feed", str(exc), None)
+
+    async def _take_in(self, feed: FeedSpec, state: FeedState, fetched: Fetched) -> int:
+        report = await asyncio.to_thread(
+            parse_feed_report,
+            fetched.body,
+            feed.id,
+            content_type=fetched.content_type,
+            base_url=fetched.final_url,
+        )
+        state.warnings = report.problems[:5]
+        items = [self._localised(item, feed) for item in report.items]
+        links = [canonical_link(item.link) if item.link else "" for item in items]
+        verdicts = self.seen.claim(items, links)
+        fresh = [item for item, verdict in zip(items, verdicts, strict=True) if verdict is Seen.NEW]
+        for item, verdict in zip(items, verdicts, strict=True):
+            if verdict is Seen.EDIT:
+                self.history.record_item(item)
+        if feed.baseline and not state.baselined:
+            state.baselined = True
+            return 0
+        state.baselined = True
+        if fresh:
+            enqueue_items(self.redis, self.keys, fresh, self.context)
+        return len(fresh)
+
+    def _localised(self, item: Item, feed: FeedSpec) -> Item:
+        return item if item.lang else item.model_copy(update={"lang": feed.lang})
+
+    def _done(self, state: FeedState, status: str, new: int, max_age: float | None) -> PollOutcome:
+        now = self.clock.now()
+        state.status, state.error, state.errors_in_row = status, None, 0
+        state.items_seen += new
+        state.last_poll = now
+        state.interval = next_interval(state.interval, new > 0)
+        return self._reschedule(state, now + delay_after_success(state.interval, max_age), new)
+
+    def _failed(
+        self, state: FeedState, kind: str, message: str, retry_after: float | None
+    ) -> PollOutcome:
+        now = self.clock.now()
+        log.warning("%s", message)
+        state.status, state.error = "error", FeedError(kind=kind, message=message)
+        state.errors_in_row += 1
+        state.last_poll = now
+        delay = delay_after_error(state.errors_in_row, retry_after, self.rng)
+        return self._reschedule(state, now + delay, 0)
+
+    def _reschedule(self, state: FeedState, at: float, new: int) -> PollOutcome:
+        state.next_due = at
+        self.book.save(state)
+        self.schedule.reschedule(state.id, at)
+        return PollOutcome(state.id, state.status, new)

@@ -1,0 +1,60 @@
+"""The poll schedule shared by every poller: a Redis sorted set of next-due times.
+
+A poller claims due feeds atomically by pushing their due time a lease ahead,
+so no feed is polled by two pollers at once, and a dead poller's feeds come
+due again when the lease runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import redis
+
+from monitor.keyspace import Keyspace, as_text
+
+LEASE_SECONDS = 120.0
+"""How long a claimed feed stays with its poller before others may take it."""
+
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(due) do
+  redis.call('ZADD', KEYS[1], ARGV[2], id)
+end
+return due
+"""
+
+
+class Schedule:
+    """When each feed is next due."""
+
+    def __init__(self, client: redis.Redis, keys: Keyspace) -> None:
+        self.redis = client
+        self.keys = keys
+        self._claim = client.register_script(_CLAIM)
+
+    def sync(self, feed_ids: Sequence[str], now: float) -> None:
+        """New feeds due now; feeds no longer listed dropped."""
+        listed = set(feed_ids)
+        current = {as_text(raw) for raw in self.redis.zrange(self.keys.schedule, 0, -1)}
+        if current - listed:
+            self.redis.zrem(self.keys.schedule, *(current - listed))
+        if listed - current:
+            self.redis.zadd(self.keys.schedule, {feed: now for feed in listed - current}, nx=True)
+
+    def claim(self, now: float, limit: int) -> list[str]:
+        """Up to `limit` due feeds, now this poller's for LEASE_SECONDS."""
+        claimed = self._claim(keys=[self.keys.schedule], args=[now, now + LEASE_SECONDS, limit])
+        return [as_text(feed) for feed in claimed]
+
+    def reschedule(self, feed_id: str, at: float) -> None:
+        self.redis.zadd(self.keys.schedule, {feed_id: at}, xx=True)
+
+    def next_due(self, feed_id: str) -> float | None:
+        score = self.redis.zscore(self.keys.schedule, feed_id)
+        return float(score) if score is not None else None
+
+    def earliest(self) -> float | None:
+        """When the next feed comes due."""
+        first = self.redis.zrange(self.keys.schedule, 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
