@@ -20,6 +20,8 @@ class FeedServer:
     port: int = 0
     items: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     broken: dict[int, tuple[int, str, bytes]] = field(default_factory=dict)
+    headers: dict[int, dict[str, str]] = field(default_factory=dict)
+    ttl: dict[int, int] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -34,8 +36,11 @@ class FeedServer:
         )
         return (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {number}</title>{entries}</channel></rss>"
+            f"<title>Feed {number}</title>{self._ttl(number)}{entries}</channel></rss>"
         ).encode()
+
+    def _ttl(self, number: int) -> str:
+        return f"<ttl>{self.ttl[number]}</ttl>" if number in self.ttl else ""
 
 
 @contextmanager
@@ -49,6 +54,7 @@ def feed_server() -> Iterator[FeedServer]:
                 state.requests[self.path] += 1
                 broken = state.broken.get(number)
                 body = state.body(number)
+                self.extra = state.headers.get(number, {})
             if broken:
                 self._answer(*broken)
                 return
@@ -64,6 +70,8 @@ def feed_server() -> Iterator[FeedServer]:
                 self.send_header("Content-Type", content_type)
             if etag:
                 self.send_header("ETag", etag)
+            for name, value in self.extra.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import socket
 import ssl
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Protocol
 
 import httpx
 
 from monitor import __version__
 from monitor.clock import Clock, SystemClock
 from monitor.errors import FetchError
+from monitor.ingest.address import IPAddress, Resolver, SystemResolver, is_refused, literal
+from monitor.ingest.freshness import max_age, retry_after
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """The most of a decoded body a fetch keeps; a longer one fails as too large."""
@@ -34,21 +32,6 @@ MAX_REDIRECTS = 5
 USER_AGENT = f"news-monitor/{__version__} (Iraq news feed monitor)"
 """How the monitor names itself to feed servers."""
 
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(address)
-    for address in (
-        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, Oracle
-        "169.254.170.2",  # AWS ECS task credentials
-        "fd00:ec2::254",  # AWS over IPv6
-        "fd20:ce::254",  # GCP over IPv6
-        "100.100.100.200",  # Alibaba
-        "168.63.129.16",  # Azure wire server: a public address, so named here
-        "192.0.0.192",  # Oracle classic
-    )
-)
-"""Cloud metadata endpoints: refused even when private addresses are allowed."""
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _PORTS = {"http": 80, "https": 443}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -81,50 +64,6 @@ class Fetched:
     final_url: str
 
 
-class Resolver(Protocol):
-    """Turns a host name into the IP addresses (as strings) a connection may go to."""
-
-    async def resolve(self, host: str, port: int) -> Sequence[str]: ...
-
-
-class SystemResolver:
-    """The operating system's resolver, through the event loop's getaddrinfo."""
-
-    async def resolve(self, host: str, port: int) -> Sequence[str]:
-        loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def is_refused(address: IPAddress, *, allow_private: bool) -> bool:
-    """Whether a fetch must not connect to the address."""
-    carried = (address, *_embedded(address))
-    if any(part in METADATA_ADDRESSES for part in carried):
-        return True
-    return not allow_private and not all(_public(part) for part in carried)
-
-
-def _public(address: IPAddress) -> bool:
-    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
-    odd = address.is_multicast or address.is_reserved or site_local
-    return address.is_global and not odd
-
-
-def _embedded(address: IPAddress) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 one carries (mapped, 6to4, Teredo): routers may go there."""
-    if isinstance(address, ipaddress.IPv4Address):
-        return []
-    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
-    return [part for part in found if part is not None]
-
-
-def _literal(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
-
-
 class PinnedTransport(httpx.AsyncBaseTransport):
     """Connects only to IP literals, with one connection pool per Host.
 
@@ -138,7 +77,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         self._pools: dict[str, httpx.AsyncHTTPTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if _literal(request.url.host) is None:
+        if literal(request.url.host) is None:
             raise httpx.ConnectError(f"not an IP literal: {request.url.host}", request=request)
         return await self._pool(request.headers["host"]).handle_async_request(request)
 
@@ -238,9 +177,9 @@ class Fetcher:
         return [str(address) for address in addresses]
 
     async def _resolve(self, feed: str, url: httpx.URL) -> list[IPAddress]:
-        literal = _literal(url.host)
-        if literal is not None:
-            return [literal]
+        given = literal(url.host)
+        if given is not None:
+            return [given]
         host, port = url.raw_host.decode("ascii"), url.port or _PORTS[url.scheme]
         try:
             answers = await self._resolver.resolve(host, port)
@@ -371,7 +310,7 @@ def _request_headers(url: httpx.URL, conditional: Conditional) -> dict[str, str]
 
 def _sni(url: httpx.URL) -> dict[str, str]:
     """The name TLS announces and verifies the certificate against: the URL's, not the IP."""
-    if _literal(url.host) is not None:
+    if literal(url.host) is not None:
         return {}
     return {"sni_hostname": url.raw_host.decode("ascii")}
 
@@ -407,53 +346,6 @@ def _status_error(feed: str, response: httpx.Response, clock: Clock) -> FetchErr
     if pause is not None:
         detail += f", retry after {pause:g} s"
     return FetchError(feed, "http_status", detail, retry_after=pause)
-
-
-def retry_after(headers: httpx.Headers, clock: Clock) -> float | None:
-    """Retry-After in seconds (it may be seconds or an HTTP-date), None if absent or bad."""
-    value = headers.get("retry-after", "").strip()
-    if value.isdecimal():
-        return float(value)
-    when = _http_date(value)
-    return None if when is None else max(0.0, when - _server_now(headers, clock))
-
-
-def max_age(headers: httpx.Headers, clock: Clock) -> float | None:
-    """Seconds the response stays fresh from now, None if the server does not say."""
-    lifetime = _cache_control_age(headers.get("cache-control", ""))
-    if lifetime is None and "expires" in headers:
-        expires = _http_date(headers["expires"])
-        # An invalid Expires, "0" above all, means already stale (RFC 9111, 5.3).
-        lifetime = 0.0 if expires is None else expires - _server_now(headers, clock)
-    if lifetime is None:
-        return None
-    age = headers.get("age", "").strip()
-    return max(0.0, lifetime - (float(age) if age.isdecimal() else 0.0))
-
-
-def _cache_control_age(value: str) -> float | None:
-    pairs = (part.partition("=") for part in value.split(","))
-    directives = {name.strip().lower(): arg.strip().strip('"') for name, _, arg in pairs}
-    for name in ("max-age", "s-maxage"):
-        if directives.get(name, "").isdecimal():
-            return float(directives[name])
-    return None
-
-
-def _server_now(headers: httpx.Headers, clock: Clock) -> float:
-    """The server's Date, so its own clock's offsets cancel out; ours when it gives none."""
-    date = _http_date(headers.get("date", ""))
-    return clock.now() if date is None else date
-
-
-def _http_date(value: str) -> float | None:
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def _size(count: int) -> str:

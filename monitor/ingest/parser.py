@@ -48,6 +48,8 @@ class FeedReport:
     problems: list[str]
     encoding: str
     version: str
+    ttl: float | None = None
+    """Seconds the feed's <ttl> says it stays fresh, if it says."""
 
 
 def parse_feed(
@@ -84,7 +86,13 @@ def parse_feed_report(
         problems=problems + item_problems,
         encoding=display_name(decoded.encoding),
         version=str(parsed.get("version") or ""),
+        ttl=_ttl(parsed.feed),
     )
+
+
+def _ttl(feed: Any) -> float | None:
+    raw = str(feed.get("ttl", "") or "").strip()
+    return float(raw) * 60 if raw.isdigit() else None
 
 
 def _refuse_non_feed(text: str, source: str) -> None:

@@ -107,15 +107,19 @@ class Poller:
             )
             if fetched.status == 304:
                 return self._done(state, "not_modified", 0, fetched.max_age)
-            new = await self._take_in(feed, state, fetched)
+            new, ttl = await self._take_in(feed, state, fetched)
             state.etag, state.last_modified = fetched.etag, fetched.last_modified
-            return self._done(state, "ok", new, fetched.max_age)
+            fresh_for = max(filter(None, (fetched.max_age, ttl)), default=None)
+            return self._done(state, "ok", new, fresh_for)
         except FetchError as exc:
             return self._failed(state, exc.kind, str(exc), exc.retry_after)
         except InputError as exc:
             return self._failed(state, "not_a_feed", str(exc), None)
 
-    async def _take_in(self, feed: FeedSpec, state: FeedState, fetched: Fetched) -> int:
+    async def _take_in(
+        self, feed: FeedSpec, state: FeedState, fetched: Fetched
+    ) -> tuple[int, float | None]:
+        """Queue the feed's new items; the count, and the feed's own <ttl>."""
         report = await asyncio.to_thread(
             parse_feed_report,
             fetched.body,
@@ -133,11 +137,11 @@ class Poller:
                 self.history.record_item(item)
         if feed.baseline and not state.baselined:
             state.baselined = True
-            return 0
+            return 0, report.ttl
         state.baselined = True
         if fresh:
             enqueue_items(self.redis, self.keys, fresh, self.context)
-        return len(fresh)
+        return len(fresh), report.ttl
 
     def _localised(self, item: Item, feed: FeedSpec) -> Item:
         return item if item.lang else item.model_copy(update={"lang": feed.lang})

@@ -36,8 +36,8 @@ from monitor.ingest.fetcher import (
     Fetched,
     Fetcher,
     PinnedTransport,
-    max_age,
 )
+from monitor.ingest.freshness import max_age
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 PUBLIC = "93.184.215.14"

@@ -126,3 +126,27 @@ def test_two_pollers_share_two_hundred_feeds(
     health = [json.loads(line) for line in monitor("feeds", "--json", env=env).stdout.splitlines()]
     assert len(health) == 200 and {row["status"] for row in health} == {"ok"}
     assert sum(row["items_seen"] for row in health) == 601
+
+
+def next_due_in(client: redis.Redis, keys: Keyspace, feed_id: str) -> float:
+    state = FeedBook(client, keys).get(feed_id, 300)
+    assert state.next_due is not None and state.last_poll is not None
+    return state.next_due - state.last_poll
+
+
+def test_server_freshness_and_retry_after_are_honoured(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    with feed_server() as server:
+        server.items[1] = [("x", "خبر")]
+        server.ttl[1] = 30
+        server.items[2] = [("y", "خبر آخر")]
+        server.headers[2] = {"Cache-Control": "max-age=900"}
+        server.broken[3] = (429, "text/plain", b"slow down")
+        server.headers[3] = {"Retry-After": "1800"}
+        poll_once(redis_client, keys, [spec(server, n) for n in (1, 2, 3)])
+    assert next_due_in(redis_client, keys, "feed-1") >= 30 * 60
+    assert next_due_in(redis_client, keys, "feed-2") >= 900
+    assert next_due_in(redis_client, keys, "feed-3") >= 1800
+    error = FeedBook(redis_client, keys).get("feed-3", 300).error
+    assert error is not None and error.kind == "http_status"
