@@ -3,7 +3,8 @@
 Run from the project root with the project's interpreter:
 
     .venv/bin/python bench/poll_bench.py [--feeds N] [--changed F] [--per-host N [N ...]]
-                                         [--rounds R] [--gzip] [--html] [--profile N]
+                                         [--rounds R] [--warmup-items N] [--gzip] [--html]
+                                         [--profile N] [--corpus PATH] [--seed S]
 
 What it does
 ------------
@@ -37,6 +38,10 @@ What it does
    the round is shown alongside (Redis's from INFO cpu: with a shared REDIS_URL, other
    clients' load counts too).  From the two rounds: CPU per 304 poll (the all-304 round)
    and CPU per 200 poll (the mixed round less its 304s at the all-304 rate).
+   The table also shows the TCP connections the server accepted during each round (with
+   keep-alive working, at most per_host in all: one more a poll means connections are not
+   reused) and the Redis commands per poll (INFO total_commands_processed: the commands a
+   Lua script runs count one each).
 4. Correctness, for every round: the outcomes' statuses, the responses the server counted,
    and the items of the match jobs in the RQ queue (read back as tests/ingest/
    test_poller.py's queued_ids does, then the queue is emptied): exactly the 50 new items of
@@ -48,13 +53,17 @@ All feeds are on ONE host, 127.0.0.1, and the Fetcher lets only `per_host` reque
 one host at once: with the Fetcher's default that caps the concurrency of a poller far below
 the poller's own CONCURRENCY (50 feeds claimed and gathered at once).  Real feeds are spread
 over many hosts, so the benchmark also runs with --per-host 50 (by default both).  The
-connections are kept alive between polls and rounds, which real feeds a few minutes apart
-would not do; connecting over loopback is cheap, but not free.
+server keeps every connection open for as long as the client wants it (real servers close
+idle ones after some seconds, and a real feed is polled minutes apart); connecting over
+loopback without TLS is cheap, but not free.  The figures move by 10-20% from run to run on
+a busy machine: the headline numbers are medians over --rounds.
 
 --profile N runs one more mixed round under cProfile (asyncio.to_thread made inline for it,
 so that the parser's time shows in the one profiled thread) and prints the N functions with
 the most own time, and own time by library (a C function's time goes to its caller's
-library).  Profiling slows everything down: its numbers are for proportions only.
+library).  cProfile measures wall time, so a blocking wait (the synchronous Redis client's
+recv) shows as time spent; profiling slows everything down: its numbers are for proportions
+only.
 """
 
 from __future__ import annotations
@@ -833,7 +842,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Fetcher's default, {fetcher_default}, then {HIGH_PER_HOST})",
     )
     parser.add_argument(
-        "--rounds", type=int, default=1, help="mixed + all-304 rounds per per-host value (1)"
+        "--rounds", type=int, default=2, help="mixed + all-304 rounds per per-host value (2)"
     )
     parser.add_argument(
         "--warmup-items",
@@ -940,6 +949,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print_table(rows)
     print()
+    pure = [r for r in rows if r.label.startswith("all 304")]
+    opened, polled = sum(r.connections for r in pure), sum(r.polls for r in pure)
+    if opened > 2 * len(per_hosts) * max(per_hosts) * args.rounds:
+        print(
+            f"keep-alive: the all-304 rounds opened {opened:,} connections for {polled:,} polls: "
+            "after a 304 the connection is not reused"
+        )
     print(f"parse_feed_report alone: {1000 * parse_s:.1f} ms CPU per {ITEMS_PER_FEED}-item feed")
     summaries = [costs(rows, per_host) for per_host in per_hosts]
     for c in summaries:

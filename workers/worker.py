@@ -8,7 +8,7 @@ from typing import Any
 
 import redis
 
-from monitor.queue import JSONSerializer, rq, rq_queue
+from monitor.queue import JobSerializer, rq, rq_queue
 from workers.runtime import Runtime, runtime_for
 
 HEARTBEAT_TTL = 9
@@ -35,7 +35,7 @@ class MonitorWorker(rq.Worker):
         super().__init__(
             queues,
             connection=connection,
-            serializer=JSONSerializer,
+            serializer=JobSerializer,
             worker_ttl=WORKER_TTL,
             maintenance_interval=MAINTENANCE_INTERVAL,
             job_monitoring_interval=JOB_MONITORING_INTERVAL,

@@ -52,5 +52,15 @@ class FeedBook:
             return FeedState.model_validate_json(raw)
         return FeedState(id=feed_id, interval=interval)
 
-    def save(self, state: FeedState) -> None:
-        self.redis.set(self.keys.feed(state.id), state.model_dump_json())
+    def get_many(self, feeds: dict[str, float]) -> dict[str, FeedState]:
+        """The states of feeds given as {id: first interval}, in one round trip."""
+        raws = self.redis.mget([self.keys.feed(feed_id) for feed_id in feeds]) if feeds else []
+        return {
+            feed_id: FeedState.model_validate_json(raw)
+            if raw
+            else FeedState(id=feed_id, interval=interval)
+            for (feed_id, interval), raw in zip(feeds.items(), raws, strict=True)
+        }
+
+    def save(self, state: FeedState, pipe: redis.client.Pipeline | None = None) -> None:
+        (pipe or self.redis).set(self.keys.feed(state.id), state.model_dump_json())

@@ -26,6 +26,9 @@ from monitor.ingest.freshness import max_age, retry_after
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """The most of a decoded body a fetch keeps; a longer one fails as too large."""
 
+DRAIN_BYTES = 64 * 1024
+"""The most of an unwanted body (304, redirect, error) read so the connection can be reused."""
+
 MAX_REDIRECTS = 5
 """Redirect hops followed before a fetch fails."""
 
@@ -211,6 +214,8 @@ class Fetcher:
         self, feed: str, url: httpx.URL, response: httpx.Response, conditional: Conditional
     ) -> Fetched | httpx.URL:
         status = response.status_code
+        if status != 200:
+            await _drain(response)
         if status in _REDIRECTS:
             return _location(feed, url, response)
         if status == 304:
@@ -243,6 +248,17 @@ class Fetcher:
             max_age=max_age(headers, self._clock),
             final_url=str(url),
         )
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small body to its end, so its connection can be reused for the next poll."""
+    if response.is_stream_consumed:
+        return
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > DRAIN_BYTES:
+            return  # a large body is not worth keeping the connection for
 
 
 class _Inflater:

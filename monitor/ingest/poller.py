@@ -83,21 +83,21 @@ class Poller:
         """Claim the feeds due now and poll them together."""
         claimed = self.schedule.claim(self.clock.now(), CONCURRENCY)
         known = [self.feeds[feed_id] for feed_id in claimed if feed_id in self.feeds]
-        return list(await asyncio.gather(*(self.poll(feed) for feed in known)))
+        states = self.book.get_many({feed.id: feed.interval for feed in known})
+        return list(await asyncio.gather(*(self.poll(feed, states[feed.id]) for feed in known)))
 
     async def poll_all_once(self) -> list[PollOutcome]:
         """Every feed once, due or not (the cron-style mode)."""
         now = self.clock.now()
-        for feed_id in self.feeds:
-            self.schedule.reschedule(feed_id, now)
+        self.schedule.reschedule(dict.fromkeys(self.feeds, now))
         outcomes: list[PollOutcome] = []
         while batch := await self.poll_due():
             outcomes += batch
         return outcomes
 
-    async def poll(self, feed: FeedSpec) -> PollOutcome:
+    async def poll(self, feed: FeedSpec, state: FeedState | None = None) -> PollOutcome:
         """One poll of one feed; any failure stays on that feed's health."""
-        state = self.book.get(feed.id, feed.interval)
+        state = state or self.book.get(feed.id, feed.interval)
         try:
             fetched = await self.fetcher.fetch(
                 feed.id,
@@ -167,6 +167,8 @@ class Poller:
 
     def _reschedule(self, state: FeedState, at: float, new: int) -> PollOutcome:
         state.next_due = at
-        self.book.save(state)
-        self.schedule.reschedule(state.id, at)
+        pipe = self.redis.pipeline(transaction=False)
+        self.book.save(state, pipe)
+        self.schedule.reschedule({state.id: at}, pipe)
+        pipe.execute()
         return PollOutcome(state.id, state.status, new)

@@ -47,8 +47,9 @@ class Schedule:
         claimed = self._claim(keys=[self.keys.schedule], args=[now, now + LEASE_SECONDS, limit])
         return [as_text(feed) for feed in claimed]
 
-    def reschedule(self, feed_id: str, at: float) -> None:
-        self.redis.zadd(self.keys.schedule, {feed_id: at}, xx=True)
+    def reschedule(self, due: dict[str, float], pipe: redis.client.Pipeline | None = None) -> None:
+        """Set when feeds are next due (in `pipe` when given)."""
+        (pipe or self.redis).zadd(self.keys.schedule, due, xx=True)
 
     def next_due(self, feed_id: str) -> float | None:
         score = self.redis.zscore(self.keys.schedule, feed_id)

@@ -63,7 +63,7 @@ def test_a_claimed_feed_is_nobody_elses_until_its_lease_ends(
 def test_sync_adds_and_drops_feeds(redis_client: redis.Redis, keys: Keyspace) -> None:
     schedule = Schedule(redis_client, keys)
     schedule.sync(["a", "b"], now=100.0)
-    schedule.reschedule("a", 500.0)
+    schedule.reschedule({"a": 500.0})
     schedule.sync(["a", "c"], now=200.0)
     assert schedule.next_due("a") == 500.0
     assert schedule.next_due("b") is None
