@@ -25,7 +25,7 @@ def field_mask(fields: Sequence[ItemField]) -> int:
     return mask
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: matching makes many, and frozen ones are slow to make
 class TermHit:
     """One occurrence of a term group's word, phrase or pattern in an item."""
 

@@ -115,12 +115,17 @@ class TextScan:
     def _find_terms(self, starts: list[Starts | None]) -> None:
         words, keys, found, text_id = self.words, self.index.keys, self.found, self.text_id
         last_word = len(words) - 1
+        empty: frozenset[str] = frozenset()
         for position in [i for i, s in enumerate(starts) if s]:
             here: Starts = starts[position]  # type: ignore[assignment]
-            for term in here.singles:
-                found[term].append((text_id, position, position))
+            if here.singles:
+                hit = (text_id, position, position)
+                for term in here.singles:
+                    found[term].append(hit)
             if here.seconds and position < last_word:
-                following = keys.get(words[position + 1], frozenset())
+                following = keys.get(words[position + 1], empty)
+                if here.seconds.isdisjoint(following):
+                    continue
                 for key in here.seconds & following:
                     for term, rest in here.phrases[key]:
                         self._phrase(term, position, rest)
