@@ -82,6 +82,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import table  # noqa: E402
+
 from monitor.inputs import read_items  # noqa: E402
 from monitor.item import Item  # noqa: E402
 from monitor.rules.loader import load_rules  # noqa: E402
@@ -452,17 +454,7 @@ def print_table(rows: Sequence[Timing], note: dict[str, str]) -> None:
         )
         for r in rows
     ]
-    widths = [max(len(head[i]), *(len(line[i]) for line in lines)) for i in range(len(head))]
-
-    def fmt(cells: Sequence[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:-1], widths[1:-1], strict=True)]
-        return "  ".join([first, *rest, cells[-1]])
-
-    print(fmt(head))
-    print("  ".join("-" * w for w in widths))
-    for line in lines:
-        print(fmt(line))
+    table.print_table(head, lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

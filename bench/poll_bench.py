@@ -109,6 +109,7 @@ PREFIX = f"monitor-bench:{uuid.uuid4().hex[:10]}"
 os.environ["RQ_KEY_PREFIX"] = f"{PREFIX}:rq"
 
 import redis  # noqa: E402
+import table  # noqa: E402
 
 from monitor.clock import SystemClock  # noqa: E402
 from monitor.ingest.feeds import FeedSpec  # noqa: E402
@@ -759,17 +760,7 @@ def print_table(rows: Sequence[Round]) -> None:
         )
         for r in rows
     ]
-    widths = [max(len(head[i]), *(len(line[i]) for line in lines)) for i in range(len(head))]
-
-    def fmt(cells: Sequence[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:-1], widths[1:-1], strict=True)]
-        return "  ".join([first, *rest, cells[-1]])
-
-    print(fmt(head))
-    print("  ".join("-" * w for w in widths))
-    for line in lines:
-        print(fmt(line))
+    table.print_table(head, lines)
     for r in rows:
         for problem in r.problems:
             print(f"  {r.label}, per-host {r.per_host}: {problem}")
