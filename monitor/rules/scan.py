@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate
 
 from monitor.item import Item, field_texts
 from monitor.text.keys import WordKeys, analyze
-from monitor.text.tokenizer import WORD_RE
+from monitor.text.tokenizer import WORD_RE, WORD_SPLIT
 
 CACHE_LIMIT = 300_000
 """Distinct spellings remembered before the caches start afresh."""
@@ -102,7 +102,9 @@ class TextScan:
         self.text = text
         self.text_id = text_id
         self.index = index
-        self.raw = WORD_RE.findall(text)
+        # One regex pass gives the words and, between them, what spans are computed from.
+        self._parts = WORD_SPLIT.split(text)
+        self.raw = self._parts[1::2]
         starts = index.starts_of(self.raw)
         expanded = index.expand(self.raw)
         self.words = self.raw if expanded is None else expanded
@@ -158,10 +160,8 @@ class TextScan:
                 spans += [m.span()] * (1 if parts is None else len(parts))
             return spans
         # Offsets from the lengths of separators and words, without a Python step per word.
-        separators = WORD_RE.split(self.text)
-        lengths = chain.from_iterable(zip(map(len, separators), map(len, self.raw), strict=False))
-        ends = list(accumulate(lengths))
-        return list(zip(ends[0::2], ends[1::2], strict=True))
+        ends = list(accumulate(map(len, self._parts)))
+        return list(zip(ends[0:-1:2], ends[1::2], strict=True))
 
 
 class ItemScan:
