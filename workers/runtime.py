@@ -62,10 +62,6 @@ def runtime_for(client: redis.Redis, context: dict[str, Any]) -> Runtime:
     return runtime
 
 
-def all_runtimes() -> list[Runtime]:
-    return list(_runtimes.values())
-
-
 def _build(client: redis.Redis, context: dict[str, Any]) -> Runtime:
     keys = Keyspace(context["prefix"])
     retention = int(context["retention"])

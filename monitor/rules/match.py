@@ -41,11 +41,3 @@ class Match:
             "severity": self.severity.value,
             "hits": [hit.to_json() for hit in self.hits],
         }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Match:
-        hits = tuple(
-            Hit(ItemField(h["field"]), h["start"], h["end"], h["text"], h.get("term", ""))
-            for h in data["hits"]
-        )
-        return cls(data["rule"], data["alert"], data["score"], Severity(data["severity"]), hits)
