@@ -13,6 +13,7 @@ from html import escape
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from monitor.notification import Notification, Quote, Source
+from monitor.text.graphemes import breakable, cut
 
 SLACK_BODY_MAX = 3000
 """Slack's limit on a section block's text, counted after apprise's mrkdwn conversion;
@@ -56,7 +57,6 @@ _FSI, _PDI = "\u2068", "\u2069"
 _BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
-_ZWJ = "\u200d"
 _AT = {"@": "@\u200b"}
 """A zero-width space after every @, so no @everyone, @here or <@id> in feed text can ping."""
 
@@ -309,7 +309,7 @@ def _fit(raw: str, budget: int, d: _Dialect) -> _Part:
     if whole.width <= budget:
         return whole
     n = _longest(0, min(len(text), budget), lambda n: d.text(text[:n]).width < budget)
-    return d.text(text[: _cut(text, n)].rstrip()) + _lit("…")
+    return d.text(text[: cut(text, n)].rstrip()) + _lit("…")
 
 
 def _quote(quote: Quote, d: _Dialect, budget: int) -> _Part:
@@ -324,7 +324,7 @@ def _quote(quote: Quote, d: _Dialect, budget: int) -> _Part:
     if excerpt.width > room:
         hi = min(len(text) - 1, start + room)
         end = _longest(start, hi, lambda e: _excerpt(text, spans, start, e, d).width <= room)
-        end = _cut(text, end, start)
+        end = cut(text, end, start)
         if end <= start:
             return _Part()
         excerpt = _excerpt(text, spans, start, end, d)
@@ -342,7 +342,7 @@ def _window(text: str, spans: list[tuple[int, int]], d: _Dialect, room: int) -> 
     space = text.find(" ", start, min(first, start + 24))
     if space != -1:
         return space + 1
-    while not _breakable(text, start):
+    while not breakable(text, start):
         start -= 1
     return start
 
@@ -422,44 +422,3 @@ def _longest(lo: int, hi: int, fits: Callable[[int], bool]) -> int:
         else:
             hi = mid - 1
     return lo
-
-
-def _cut(text: str, n: int, start: int = 0) -> int:
-    """Where to end text[start:] so it keeps at most n characters: at a grapheme boundary,
-    at a space if one is near."""
-    while n > start and not _breakable(text, n):
-        n -= 1
-    space = text.rfind(" ", max(start, n - 24), n)
-    return space if space > start else n
-
-
-def _breakable(text: str, i: int) -> bool:
-    """Whether text can be cut before i without splitting what a reader sees as one character."""
-    if i <= 0 or i >= len(text):
-        return True
-    before, after = text[i - 1], text[i]
-    if _ZWJ in (before, after) or _extends(after):
-        return False
-    return not (_regional(before) and _regional(after) and _regional_run(text, i) % 2 == 1)
-
-
-def _extends(ch: str) -> bool:
-    """Combining marks, variation selectors, skin tones and emoji tags attach to what precedes."""
-    code = ord(ch)
-    return (
-        unicodedata.category(ch) in ("Mn", "Mc", "Me")
-        or 0x1F3FB <= code <= 0x1F3FF
-        or 0xE0020 <= code <= 0xE007F
-    )
-
-
-def _regional(ch: str) -> bool:
-    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
-
-
-def _regional_run(text: str, i: int) -> int:
-    """How many regional indicators (flag halves) end just before i."""
-    n = 0
-    while i - n > 0 and _regional(text[i - n - 1]):
-        n += 1
-    return n
