@@ -13,24 +13,44 @@ from pathlib import Path
 import redis
 
 from monitor.redis_server import EmbeddedRedis
+from tests.feed_server import feed_server
 from tests.processes import env_for, monitor, start_monitor, submit
 
 RULE = """\
 id: quick
 title: Ain al-Asad, quickly
-policy: {group_wait: 1}
+policy: {group_wait: 1, similarity: 1.0}
 terms:
   base: {mode: exact, words: [عين الأسد]}
 match: base
 """
 
 
-def test_run_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
+def test_run_polls_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "quick.yaml").write_text(RULE, encoding="utf-8")
     env = env_for(
         tmp_path, "", "monitor-run-test", MONITOR_WORKERS="1", MONITOR_RULES=str(tmp_path / "rules")
     )
+    with feed_server() as feeds:
+        feeds.items[1] = [("f1", "انفجارات داخل قاعدة عين الأسد في الأنبار")]
+        (tmp_path / "feeds.yaml").write_text(
+            f"feeds:\n  - {{id: local, url: '{feeds.url(1)}', lang: ar,"
+            " allow_private: true, baseline: false}\n",
+            encoding="utf-8",
+        )
+        out, err, returncode = _run_until_two_alerts(tmp_path, env)
+    assert returncode == 0, err
+    assert "1 worker(s), 1 feed(s)" in err
+    assert "انفجارات داخل قاعدة عين الأسد" in out and "قصف صاروخي يستهدف" in out
+    assert "monitor stopped" in err
+    assert not EmbeddedRedis(tmp_path / "home").running()
+    listed = monitor("alerts", "--json", env=env)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert sorted(item for row in rows for item in row["items"]) == ["f1", "r1"], listed.stderr
+
+
+def _run_until_two_alerts(tmp_path: Path, env: dict[str, str]) -> tuple[str, str, int]:
     run = start_monitor("run", env=env, capture=True)
     try:
         server = EmbeddedRedis(tmp_path / "home")
@@ -41,18 +61,12 @@ def test_run_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert submit(items, env) == 1
         alerts = redis.Redis(unix_socket_path=str(server.socket))
         deadline = time.monotonic() + 30
-        while not alerts.zcard("monitor-run-test:alerts") and time.monotonic() < deadline:
+        while alerts.zcard("monitor-run-test:alerts") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         os.killpg(run.pid, signal.SIGINT)
         out, err = run.communicate(timeout=60)
-    assert run.returncode == 0, err
-    assert "عين الأسد" in out
-    assert "monitor stopped" in err
-    assert not EmbeddedRedis(tmp_path / "home").running()
-    listed = monitor("alerts", "--json", env=env)
-    rows = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert [row["items"] for row in rows] == [["r1"]], listed.stderr
+    return out, err, run.returncode
 
 
 def test_silence_add_list_remove(tmp_path: Path, redis_url: str) -> None:
