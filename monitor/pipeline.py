@@ -128,7 +128,7 @@ class Pipeline:
         return LastNotification.model_validate_json(raw) if raw else None
 
     def _rule(self, rule_id: str) -> Rule | None:
-        return next((rule for rule in self.rules.matcher.rules if rule.id == rule_id), None)
+        return self.rules.matcher.rule(rule_id)
 
 
 def notification_of(story: Story, rule: Rule, decision: Decision, update: int) -> Notification:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +13,7 @@ from monitor.cli.render import render_item
 from monitor.errors import InputError
 from monitor.inputs import read_items
 from monitor.rules.explain import explain
+from monitor.rules.match import Match
 from monitor.rules.matcher import Matcher
 
 
@@ -50,7 +52,7 @@ def match_command(
         raise SystemExit(1)
 
 
-def _as_json(item_id: str, matches: list) -> dict:  # type: ignore[type-arg]
+def _as_json(item_id: str, matches: list[Match]) -> dict[str, Any]:
     return {
         "id": item_id,
         "alerts": [m.rule for m in matches if m.alert],

@@ -31,6 +31,7 @@ class Matcher:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
+        self._by_id = {rule.id: index for index, rule in enumerate(self.rules)}
         self._index: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
         self._term_ids: dict[tuple[str, ...], int] = {}
         self._group_terms: list[list[int]] = []
@@ -125,10 +126,12 @@ class Matcher:
 
     def rule_index(self, rule_id: str) -> int:
         """The position of a rule by id; KeyError when there is none."""
-        for index, rule in enumerate(self.rules):
-            if rule.id == rule_id:
-                return index
-        raise KeyError(rule_id)
+        return self._by_id[rule_id]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """A rule by id, or None when the rules no longer hold it."""
+        index = self._by_id.get(rule_id)
+        return None if index is None else self.rules[index]
 
     def rule_hits(self, rule_index: int, scan: ItemScan) -> Hits:
         """The hits of one rule's groups, by the rule's own group index."""
