@@ -19,7 +19,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -85,20 +85,20 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         feeds: FeedServer = self.server.feeds
+        reply = feeds.routes.get(self.path, Reply(404, body=b""))
         with feeds.lock:
             feeds.received.append((self.path, dict(self.headers.items())))
             feeds.active += 1
             feeds.most_active = max(feeds.most_active, feeds.active)
-        try:
-            self._answer(feeds.routes.get(self.path, Reply(404, body=b"")))
-        except OSError:
-            pass  # the fetcher hung up, as it should on a trickle or a bomb
-        finally:
-            with feeds.lock:
-                feeds.active -= 1
+        # Counted as active only until the answer starts: once it is sent, the client may
+        # open its next request before this thread is scheduled again.
+        time.sleep(reply.delay)
+        with feeds.lock:
+            feeds.active -= 1
+        with suppress(OSError):  # the fetcher hung up, as it should on a trickle or a bomb
+            self._answer(reply)
 
     def _answer(self, reply: Reply) -> None:
-        time.sleep(reply.delay)
         headers = dict(reply.headers)
         unchanged = headers.get("ETag") and self.headers.get("If-None-Match") == headers["ETag"]
         status, body = (304, b"") if unchanged else (reply.status, reply.body)
