@@ -4,11 +4,16 @@ A node evaluates to the hits that satisfy it, or None when it does not hold.
 `scope` is the set of fields a positive term may be found in (narrowed by a
 rule's anchor); `full` is the same without the anchor, so that `none` still
 looks at the whole item when an alert is being decided.
+
+`condition` writes the node as a Python expression over the fields each group
+was found in, without hits: exact, except that `near` is taken to hold when
+all its parts are found, so a False from it is final and a True must still be
+evaluated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from monitor.item import ItemField
@@ -39,6 +44,8 @@ class TermHit:
 
 Hits = Mapping[int, Sequence[TermHit]]
 Result = list[TermHit] | None
+Found = Callable[[int, int], str]
+"""Source of "group g was found in one of the fields of this mask"."""
 
 
 class Node:
@@ -48,6 +55,14 @@ class Node:
 
     def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
         raise NotImplementedError
+
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        """Python source that is False when the node cannot hold, given where groups are."""
+        raise NotImplementedError
+
+    def exact(self) -> bool:
+        """Whether `condition` is the same as `evaluate` holding (no `near` below)."""
+        return all(child.exact() for child in self.children)
 
     def label(self) -> str:
         raise NotImplementedError
@@ -78,6 +93,9 @@ class GroupRef(Node):
         found = [hit for hit in hits.get(self.group, ()) if hit.mask & scope]
         return found or None
 
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        return found(self.group, scope)
+
     def label(self) -> str:
         return self.name
 
@@ -101,6 +119,9 @@ class AllOf(Node):
             found += result
         return found
 
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        return _joined(" and ", [c.condition(scope, full, found) for c in self.children], "True")
+
     def label(self) -> str:
         return "all"
 
@@ -120,6 +141,12 @@ class AnyOf(Node):
                 found += result
         return found if held >= self.at_least else None
 
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        parts = [child.condition(scope, full, found) for child in self.children]
+        if self.at_least == 1:
+            return _joined(" or ", parts, "False")
+        return f"({_joined(' + ', parts, '0')} >= {self.at_least})"
+
     def label(self) -> str:
         return "any" if self.at_least == 1 else f"at least {self.at_least} of"
 
@@ -134,11 +161,19 @@ class AnyOf(Node):
 class NoneOf(Node):
     children: Sequence[Node] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Only a child judged exactly can rule the node out: a `near` that may hold may not.
+        self._exact_children = [child for child in self.children if child.exact()]
+
     def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
         for child in self.children:
             if child.evaluate(hits, full, full) is not None:
                 return None
         return []
+
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        parts = [child.condition(full, full, found) for child in self._exact_children]
+        return f"not {_joined(' or ', parts, 'False')}"
 
     def label(self) -> str:
         return "none"
@@ -164,6 +199,9 @@ class Scoped(Node):
     def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
         return self.child.evaluate(hits, scope & self.mask, full & self.mask)
 
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        return self.child.condition(scope & self.mask, full & self.mask, found)
+
     def label(self) -> str:
         return "in " + ", ".join(self.names)
 
@@ -185,8 +223,19 @@ class Near(Node):
         found = _windows(per_child, self.within)
         return found or None
 
+    def condition(self, scope: int, full: int, found: Found) -> str:
+        return _joined(" and ", [c.condition(scope, full, found) for c in self.children], "True")
+
+    def exact(self) -> bool:
+        return False
+
     def label(self) -> str:
         return f"near (within {self.within} words)"
+
+
+def _joined(operator: str, parts: list[str], empty: str) -> str:
+    """Parts of a condition joined, each a parenthesised bool (AnyOf sums them)."""
+    return f"({operator.join(f'({part})' for part in parts)})" if parts else empty
 
 
 def _windows(per_child: list[list[TermHit]], within: int) -> list[TermHit]:

@@ -1,29 +1,40 @@
-"""All rules compiled into one matcher: one pass over an item's words finds every term,
-then only the rules whose required term groups all occurred are evaluated.
+"""All rules compiled into one matcher: one look at an item's words finds the fields
+every term group occurs in, then only rules whose required groups all occur are judged.
 
 Every term is indexed under the key of its first word (see monitor.text.keys);
 each distinct spelling of a word is analysed once and cached, so the cost of
-matching grows with the text, not with the number of rules.
+matching grows with the text, not with the number of rules. A candidate rule
+is first judged by the fields its groups were found in (a compiled predicate);
+only one that may hold has its terms located word by word and its expression
+evaluated on them.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
-from itertools import chain
+
+import numpy as np
 
 from monitor.item import Item, ItemField
 from monitor.rules.expression import ALL_FIELDS, FIELD_BITS, Hits, TermHit
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
+from monitor.rules.predicate import rule_predicate
 from monitor.rules.rule import Rule
-from monitor.rules.scan import ItemScan, Occurrence, SpellingIndex
+from monitor.rules.scan import ItemScan
+from monitor.rules.spellings import SpellingIndex
 
 TITLE, LEAD, BODY = (FIELD_BITS[f] for f in ItemField)
 _PLACES = {
     0: (ItemField.TITLE, TITLE),
     1: (ItemField.LEAD, LEAD),
 }
+_FIELD_ORDER = {item_field: number for number, item_field in enumerate(ItemField)}
+
+
+def _reading_order(hit: Hit) -> tuple[int, int]:
+    return _FIELD_ORDER[hit.field], hit.start
 
 
 class Matcher:
@@ -53,7 +64,14 @@ class Matcher:
                     self._add_pattern(len(sources), gid)
                     sources.append(pattern.source)
         self._patterns = PatternSet(sources)
-        self._spellings = SpellingIndex(self._index)
+        self._spellings = SpellingIndex(self._index, self._term_groups)
+        words = {term for keys, term in self._term_ids.items() if len(keys) == 1}
+        words.difference_update(self._pattern_terms)
+        self._group_words = [frozenset(words.intersection(terms)) for terms in self._group_terms]
+        self._predicates = [
+            rule_predicate(rule, groups)
+            for rule, groups in zip(self.rules, self._rule_groups, strict=True)
+        ]
         self._index_candidates()
 
     def _add_term(self, keys: tuple[str, ...], gid: int) -> None:
@@ -74,55 +92,64 @@ class Matcher:
         self._pattern_terms.append(term)
 
     def _index_candidates(self) -> None:
-        """Which rules each group can make worth evaluating."""
-        required_by: list[list[int]] = [[] for _ in self._owner]
-        triggered_by: list[list[int]] = [[] for _ in self._owner]
-        self._required_count: list[int] = []
+        """Which rules each group can make worth judging: its rule, if the rule requires it
+        or (requiring none) may hold with it."""
+        groups = len(self._owner)
+        self._group_rule = np.array([rule for rule, _ in self._owner], np.intp)
+        self._required = np.zeros(groups, bool)
+        self._triggers = np.zeros(groups, bool)
+        required_count = []
         for rule_index, rule in enumerate(self.rules):
-            groups = self._rule_groups[rule_index]
-            required = {groups[local] for local in rule.expression.required_groups()}
-            self._required_count.append(len(required))
-            for gid in required:
-                required_by[gid].append(rule_index)
+            gids = self._rule_groups[rule_index]
+            required = [gids[local] for local in rule.expression.required_groups()]
+            self._required[required] = True
             if not required:
-                for local in rule.expression.positive_groups():
-                    triggered_by[groups[local]].append(rule_index)
-        self._required_by = [tuple(rules) for rules in required_by]
-        self._triggered_by = [tuple(rules) for rules in triggered_by]
+                self._triggers[[gids[local] for local in rule.expression.positive_groups()]] = True
+            required_count.append(len(required) or -1)
+        self._required_count = np.array(required_count, np.intp)
 
     def match(self, item: Item) -> list[Match]:
         """Every rule that matches `item`, alerting or not, in rule order."""
         scan = self.scan(item)
+        found = scan.found_bytes()
         language = item.language
-        results = []
-        for rule_index in self.candidates(scan):
-            if self.rules[rule_index].accepts(item, language):
-                found = self.evaluate(rule_index, scan)
-                if found:
-                    results.append(found)
-        return results
+        rules, predicates = self.rules, self._predicates
+        possible = [
+            rule_index
+            for rule_index in self.candidates(scan)
+            if predicates[rule_index](found) and rules[rule_index].accepts(item, language)
+        ]
+        if not possible:
+            return []
+        self._locate(possible, scan)
+        matches = map(self.evaluate, possible, [scan] * len(possible))
+        return [match for match in matches if match is not None]
 
     def scan(self, item: Item) -> ItemScan:
-        """Every term found in the item, with where it stands."""
-        scan = ItemScan(item, self._spellings)
+        """The fields every term group was found in; single words are located on demand."""
+        scan = ItemScan(item, self._spellings, len(self._owner))
         if self._patterns:
             for text_id, text in enumerate(scan.texts):
-                for pattern, first, last in self._patterns.find(text.normal_words()):
+                for pattern, first, last in self._patterns.find(text.normal_text()):
                     scan.add(self._pattern_terms[pattern], text_id, first, last)
         return scan
 
     def candidates(self, scan: ItemScan) -> list[int]:
         """Rules, in order, whose required groups were all found (or, without any, one group)."""
-        present = self.present_groups(scan)
-        counts = Counter(chain.from_iterable(map(self._required_by.__getitem__, present)))
-        chosen = set(chain.from_iterable(map(self._triggered_by.__getitem__, present)))
-        required = self._required_count
-        chosen.update(rule for rule, count in counts.items() if count == required[rule])
-        return sorted(chosen)
+        present = np.flatnonzero(scan.found)
+        owners = self._group_rule[present[self._required[present]]]
+        chosen = np.bincount(owners, minlength=len(self.rules)) == self._required_count
+        chosen[self._group_rule[present[self._triggers[present]]]] = True
+        return np.flatnonzero(chosen).tolist()
 
-    def present_groups(self, scan: ItemScan) -> set[int]:
-        """Every group that one of the item's terms belongs to."""
-        return set(chain.from_iterable(map(self._term_groups.__getitem__, scan.occurrences)))
+    def _locate(self, rules: Sequence[int], scan: ItemScan) -> None:
+        """Locate the single-word terms of the groups of `rules` that were found."""
+        todo = [rule for rule in rules if rule not in scan.located_rules]
+        if todo:
+            scan.located_rules.update(todo)
+            found = scan.found_bytes()
+            groups = [gid for rule in todo for gid in self._rule_groups[rule] if found[gid]]
+            scan.locate(set().union(*map(self._group_words.__getitem__, groups)))
 
     def rule_index(self, rule_id: str) -> int:
         """The position of a rule by id; KeyError when there is none."""
@@ -135,28 +162,27 @@ class Matcher:
 
     def rule_hits(self, rule_index: int, scan: ItemScan) -> Hits:
         """The hits of one rule's groups, by the rule's own group index."""
+        self._locate([rule_index], scan)
         found: dict[int, list[TermHit]] = {}
-        occurrences = scan.occurrences
         for local, gid in enumerate(self._rule_groups[rule_index]):
-            hits = [
-                self._term_hit(gid, occurrence, scan)
-                for term in self._group_terms[gid]
-                if term in occurrences
-                for occurrence in occurrences[term]
-            ]
+            hits = self._group_hits(gid, scan)
             if hits:
                 found[local] = hits
         return found
 
-    def _term_hit(self, gid: int, occurrence: Occurrence, scan: ItemScan) -> TermHit:
-        text_id, first, last = occurrence
-        if text_id < 2:
-            item_field, mask = _PLACES[text_id]
-        elif first < scan.lead_words:
-            item_field, mask = ItemField.LEAD, LEAD | BODY
-        else:
-            item_field, mask = ItemField.BODY, BODY
-        return TermHit(gid, item_field, mask, text_id, first, last)
+    def _group_hits(self, gid: int, scan: ItemScan) -> list[TermHit]:
+        occurrences, lead_words = scan.occurrences, scan.lead_words
+        hits = []
+        for term in self._group_terms[gid]:
+            for text_id, first, last in occurrences.get(term, ()):
+                if text_id < 2:
+                    item_field, mask = _PLACES[text_id]
+                elif first < lead_words:
+                    item_field, mask = ItemField.LEAD, LEAD | BODY
+                else:
+                    item_field, mask = ItemField.BODY, BODY
+                hits.append(TermHit(gid, item_field, mask, text_id, first, last))
+        return hits
 
     def evaluate(self, rule_index: int, scan: ItemScan) -> Match | None:
         """The match of one rule on a scanned item, or None."""
@@ -176,7 +202,6 @@ class Matcher:
 
     def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> tuple[Hit, ...]:
         """Hits as a reader sees them: field, character span and text, in reading order."""
-        order = list(ItemField)
         unique: dict[tuple[ItemField, int, int], Hit] = {}
         for hit in found:
             start, end = scan.span(hit.text, hit.position, hit.last)
@@ -184,7 +209,7 @@ class Matcher:
             if key not in unique:
                 text = scan.sources[hit.text][start:end]
                 unique[key] = Hit(hit.field, start, end, text, self.group_name(hit.group))
-        return tuple(sorted(unique.values(), key=lambda h: (order.index(h.field), h.start)))
+        return tuple(sorted(unique.values(), key=_reading_order))
 
     def group_name(self, gid: int) -> str:
         rule_index, local = self._owner[gid]

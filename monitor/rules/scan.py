@@ -1,186 +1,187 @@
-"""One item's words and the terms found among them.
+"""One item's words and where each term group was found in them.
 
-The words of each text are found in one regex pass and looked up by spelling
-in a cache, so the Python work per word is little more than a dictionary
-lookup. Only words that can start a term are looked at further, and a phrase
-only when its second word's keys meet the phrases that the first word
-starts. Character spans are worked out only for texts whose hits are shown.
+The words of the title, lead and body stand in one array of spelling ids
+(SEPARATOR between texts), and numpy reads the spelling index for all of them
+at once: the fields each group was found in, and the places where a word and
+the next may start a phrase. Python looks closer only at those places, and
+locates single-word terms only when asked, for the rules that may match.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from itertools import accumulate
+from collections.abc import Set
+from itertools import accumulate, repeat
+
+import numpy as np
+import numpy.typing as npt
 
 from monitor.item import Item, field_texts
-from monitor.text.keys import WordKeys, analyze
+from monitor.rules.expression import FIELD_BITS
+from monitor.rules.ragged import Ints
+from monitor.rules.spellings import SEPARATOR, SpellingIndex
 from monitor.text.tokenizer import WORD_RE, WORD_SPLIT
 
-CACHE_LIMIT = 300_000
-"""Distinct spellings remembered before the caches start afresh."""
-
-Start = tuple[int, tuple[str, ...]]
 Occurrence = tuple[int, int, int]
 """(text id, first word, last word) of one term found."""
 
+Occurrences = dict[int, list[Occurrence]]
 
-@dataclass(frozen=True, eq=False)
-class Starts:
-    """The terms a spelling can start: whole terms, and phrases by their second key."""
-
-    singles: tuple[int, ...]
-    phrases: dict[str, tuple[Start, ...]]
-    seconds: frozenset[str]
-
-
-NOTHING = Starts((), {}, frozenset())
-
-
-class SpellingIndex:
-    """What each spelling of a word is, cached: its keys and the terms it may start."""
-
-    def __init__(self, index: Mapping[str, Sequence[Start]]) -> None:
-        self._index = index
-        self.starts: dict[str, Starts | None] = {}
-        self.keys: dict[str, frozenset[str]] = {}
-        self.normal: dict[str, str] = {}
-        self.several: dict[str, tuple[WordKeys, ...]] = {}
-
-    def learn(self, spelling: str) -> Starts | None:
-        """Analyse a spelling not seen before; one that NFKC splits into words is kept apart."""
-        words = analyze(spelling)
-        if len(words) != 1:
-            self.several[spelling] = words
-            return NOTHING
-        (word,) = words
-        self.keys[spelling] = word.keys
-        self.normal[spelling] = word.word
-        found = [start for key in word.keys for start in self._index.get(key, ())]
-        phrases: dict[str, list[Start]] = defaultdict(list)
-        for term, tail in found:
-            if tail:
-                phrases[tail[0]].append((term, tail[1:]))
-        starts = Starts(
-            tuple(term for term, tail in found if not tail),
-            {key: tuple(value) for key, value in phrases.items()},
-            frozenset(phrases),
-        )
-        self.starts[spelling] = starts if found else None
-        return self.starts[spelling]
-
-    def starts_of(self, spellings: list[str]) -> list[Starts | None]:
-        """What each spelling starts (None: nothing), learning spellings not seen before."""
-        if len(self.keys) >= CACHE_LIMIT:
-            for cache in (self.starts, self.keys, self.normal):
-                cache.clear()
-        found = list(map(self.starts.get, spellings, [NOTHING] * len(spellings)))
-        if NOTHING in found:
-            for position, starts in enumerate(found):
-                if starts is NOTHING and spellings[position] not in self.several:
-                    found[position] = self.learn(spellings[position])
-        return found
-
-    def expand(self, spellings: list[str]) -> list[str] | None:
-        """The spellings with those NFKC splits replaced by their words; None if there are none."""
-        if not self.several or self.several.keys().isdisjoint(spellings):
-            return None
-        expanded: list[str] = []
-        for spelling in spellings:
-            parts = self.several.get(spelling)
-            expanded += [part.word for part in parts] if parts is not None else [spelling]
-        return expanded
+TITLE, LEAD, BODY = FIELD_BITS.values()
+_TEXT_FIELDS = np.array([TITLE, 0, LEAD, 0, LEAD | BODY, BODY], np.uint8)
+"""The field bits of a word, by where it stands: title, separator, lead, separator, the
+body's opening words when they are the lead, the rest of the body."""
 
 
 class TextScan:
-    """One text's words and where each term found in it stands."""
+    """One text's words as written and as matched, and where each word stands in it."""
 
-    def __init__(
-        self, text: str, text_id: int, index: SpellingIndex, found: dict[int, list[Occurrence]]
-    ) -> None:
+    def __init__(self, text: str, text_id: int, index: SpellingIndex) -> None:
         self.text = text
         self.text_id = text_id
         self.index = index
         # One regex pass gives the words and, between them, what spans are computed from.
         self._parts = WORD_SPLIT.split(text)
         self.raw = self._parts[1::2]
-        starts = index.starts_of(self.raw)
-        expanded = index.expand(self.raw)
-        self.words = self.raw if expanded is None else expanded
-        if expanded is not None:
-            starts = index.starts_of(expanded)
-        self.found = found
+        self.words = index.words_of(self.raw)
+        self._ends: list[int] | None = None
         self._spans: list[tuple[int, int]] | None = None
-        self._find_terms(starts)
 
-    def _find_terms(self, starts: list[Starts | None]) -> None:
-        words, keys, found, text_id = self.words, self.index.keys, self.found, self.text_id
-        last_word = len(words) - 1
-        empty: frozenset[str] = frozenset()
-        for position in [i for i, s in enumerate(starts) if s]:
-            here: Starts = starts[position]  # type: ignore[assignment]
-            if here.singles:
-                hit = (text_id, position, position)
-                for term in here.singles:
-                    found[term].append(hit)
-            if here.seconds and position < last_word:
-                following = keys.get(words[position + 1], empty)
-                if here.seconds.isdisjoint(following):
-                    continue
-                for key in here.seconds & following:
-                    for term, rest in here.phrases[key]:
-                        self._phrase(term, position, rest)
-
-    def _phrase(self, term: int, position: int, rest: tuple[str, ...]) -> None:
-        last = position + 1 + len(rest)
-        if rest:
-            words, keys = self.words, self.index.keys
-            if last >= len(words) or not all(
-                key in keys.get(words[position + 2 + n], ()) for n, key in enumerate(rest)
-            ):
-                return
-        self.found[term].append((self.text_id, position, last))
-
-    def normal_words(self) -> list[str]:
-        return list(map(self.index.normal.get, self.words, self.words))
+    def normal_text(self) -> str:
+        """The normalised words joined by single spaces, as patterns see them."""
+        return " ".join(map(self.index.normal.__getitem__, self.words))
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Character span of words `first` to `last` in the original text."""
+        if self.words is self.raw:
+            # Where parts (separator, word, separator...) end; word k is part 2k + 1.
+            if self._ends is None:
+                self._ends = list(accumulate(map(len, self._parts)))
+            return self._ends[2 * first], self._ends[2 * last + 1]
         if self._spans is None:
-            self._spans = self._word_spans()
+            self._spans = self._split_spans()
         return self._spans[first][0], self._spans[last][1]
 
-    def _word_spans(self) -> list[tuple[int, int]]:
-        if self.words is not self.raw:
-            several = self.index.several
-            spans: list[tuple[int, int]] = []
-            for m in WORD_RE.finditer(self.text):
-                parts = several.get(m.group())
-                spans += [m.span()] * (1 if parts is None else len(parts))
-            return spans
-        # Offsets from the lengths of separators and words, without a Python step per word.
-        ends = list(accumulate(map(len, self._parts)))
-        return list(zip(ends[0:-1:2], ends[1::2], strict=True))
+    def _split_spans(self) -> list[tuple[int, int]]:
+        """Spans of words when NFKC split some written words into several."""
+        several = self.index.several
+        spans: list[tuple[int, int]] = []
+        for m in WORD_RE.finditer(self.text):
+            parts = several.get(m.group())
+            spans += [m.span()] * (1 if parts is None else len(parts))
+        return spans
 
 
 class ItemScan:
     """The title (text 0), separate lead (1) and body (2) of an item, scanned."""
 
-    def __init__(self, item: Item, index: SpellingIndex) -> None:
+    def __init__(self, item: Item, index: SpellingIndex, groups: int) -> None:
+        index.begin_item()
+        self.index = index
         texts = field_texts(item)
         lead = "" if texts.lead_in_body else texts.lead
         self.sources = (texts.title, lead, texts.body)
-        self.occurrences: dict[int, list[Occurrence]] = defaultdict(list)
-        self.texts = [
-            TextScan(text, text_id, index, self.occurrences)
-            for text_id, text in enumerate(self.sources)
-        ]
+        self.texts = [TextScan(text, text_id, index) for text_id, text in enumerate(self.sources)]
         self.lead_words = len(WORD_RE.findall(texts.lead)) if texts.lead_in_body else 0
+        self._join_texts()
+        self.ids = np.fromiter(map(index.ids.__getitem__, self.words), np.intp, len(self.words))
+        self._found: npt.NDArray[np.uint8] = np.zeros(groups, np.uint8)
+        self._placed: tuple[list[int], list[int]] = ([], [])
+        self._found_bytes: bytes | None = None
+        self.occurrences: Occurrences = {}
+        """Where each term stands: phrases and patterns at once, single words once located."""
+        self._located: set[int] = set()
+        self.located_rules: set[int] = set()
+        """Rules whose terms were located, kept by the matcher."""
+        self._terms: tuple[Ints, Ints] | None = None
+        self._mark_words()
+        self._find_phrases()
+
+    def _join_texts(self) -> None:
+        """All words in one list, with where each text begins and each word's field bits."""
+        title, lead, body = (text.words for text in self.texts)
+        self.words = [*title, SEPARATOR, *lead, SEPARATOR, *body]
+        self.starts = (0, len(title) + 1, len(title) + len(lead) + 2)
+        self._starts = np.array(self.starts, np.intp)
+        opening = min(self.lead_words, len(body))
+        counts = [len(title), 1, len(lead), 1, opening, len(body) - opening]
+        self.fields = np.repeat(_TEXT_FIELDS, counts)
+        self._field_bits = self.fields.tobytes()
+
+    @property
+    def found(self) -> npt.NDArray[np.uint8]:
+        """The field bits each group was found in."""
+        groups, fields = self._placed
+        if groups:
+            np.bitwise_or.at(self._found, groups, fields)
+            self._placed = ([], [])
+            self._found_bytes = None
+        return self._found
+
+    def found_bytes(self) -> bytes:
+        """`found` as bytes, one a group, for reading one group at a time."""
+        if self._placed[0] or self._found_bytes is None:
+            self._found_bytes = self.found.tobytes()
+        return self._found_bytes
+
+    def _mark_words(self) -> None:
+        groups, owners = self.index.groups.gather(self.ids)
+        np.bitwise_or.at(self._found, groups, self.fields[owners])
+
+    def _find_phrases(self) -> None:
+        ids, index = self.ids, self.index
+        meet = index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]
+        words, keys, phrases = self.words, index.keys, index.phrases
+        for position in np.flatnonzero(meet).tolist():
+            here, following = phrases[words[position]], keys[words[position + 1]]
+            if here.seconds.isdisjoint(following):
+                continue  # the bits of another key met
+            for key in here.seconds & following:
+                for term, rest in here.by_second[key]:
+                    if not rest or self._continues(position + 2, rest):
+                        self._place(term, position, position + 1 + len(rest))
+
+    def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
+        """Whether the words from `position` on have the keys `rest`, one each."""
+        words, keys = self.words, self.index.keys
+        if position + len(rest) > len(words):
+            return False
+        return all(key in keys[words[position + n]] for n, key in enumerate(rest))
+
+    def _place(self, term: int, first: int, last: int) -> None:
+        """A phrase or pattern found from word `first` to `last` of `words`."""
+        text_id = 2 if first >= self.starts[2] else 1 if first >= self.starts[1] else 0
+        start = self.starts[text_id]
+        self.occurrences.setdefault(term, []).append((text_id, first - start, last - start))
+        groups, fields = self._placed
+        groups += self.index.term_groups[term]
+        fields += repeat(self._field_bits[first], len(self.index.term_groups[term]))
 
     def add(self, term: int, text_id: int, first: int, last: int) -> None:
         """An occurrence found otherwise than by words (a pattern)."""
-        self.occurrences[term].append((text_id, first, last))
+        start = self.starts[text_id]
+        self._place(term, start + first, start + last)
+
+    def locate(self, terms: Set[int]) -> None:
+        """Make sure `occurrences` holds every place of each of the single-word `terms`."""
+        todo = terms - self._located
+        if not todo:
+            return
+        self._located |= todo
+        if self._terms is None:
+            self._terms = self.index.terms.gather(self.ids)
+        every, owners = self._terms
+        wanted = self.index.blank_terms()
+        wanted[list(todo)] = True
+        keep = wanted[every]
+        wanted[list(todo)] = False
+        positions = owners[keep]
+        text_ids = np.searchsorted(self._starts, positions, side="right") - 1
+        local = positions - self._starts[text_ids]
+        occurrences = self.occurrences
+        for term, text_id, word in zip(
+            every[keep].tolist(), text_ids.tolist(), local.tolist(), strict=True
+        ):
+            occurrences.setdefault(term, []).append((text_id, word, word))
 
     def span(self, text_id: int, first: int, last: int) -> tuple[int, int]:
         return self.texts[text_id].span(first, last)

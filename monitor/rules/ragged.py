@@ -1,0 +1,76 @@
+"""Tables that grow a row at a time and are read many rows at once, with numpy.
+
+The spelling index learns words one by one but is read for every word of an
+item together; these keep what it learns in arrays that numpy can index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Ints = npt.NDArray[np.intp]
+
+
+class Column:
+    """One value per row, appended at the end."""
+
+    def __init__(self, dtype: type[np.generic]) -> None:
+        self._dtype = dtype
+        self._values: npt.NDArray[Any] = np.zeros(1024, dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, value: int) -> None:
+        if self._size == len(self._values):
+            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
+        self._values[self._size] = value
+        self._size += 1
+
+    @property
+    def values(self) -> npt.NDArray[Any]:
+        """The values so far, as one array (a view: valid until the next append)."""
+        return self._values[: self._size]
+
+    def clear(self) -> None:
+        self._values = np.zeros(1024, self._dtype)
+        self._size = 0
+
+
+class Ragged:
+    """Rows of integers of any length, appended at the end."""
+
+    def __init__(self) -> None:
+        self._starts = Column(np.intp)
+        self._lengths = Column(np.intp)
+        self._cells = Column(np.intp)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def append(self, row: Iterable[int]) -> None:
+        self._starts.append(len(self._cells))
+        before = len(self._cells)
+        for value in row:
+            self._cells.append(value)
+        self._lengths.append(len(self._cells) - before)
+
+    def gather(self, rows: Ints) -> tuple[Ints, Ints]:
+        """The cells of `rows`, one after another, and for each cell its place in `rows`."""
+        lengths = self._lengths.values[rows]
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        if not len(owner):
+            return owner, owner
+        ends = np.cumsum(lengths)
+        shift = np.repeat(self._starts.values[rows] - ends + lengths, lengths)
+        cells = self._cells.values[shift + np.arange(len(owner))]
+        return cells, owner
+
+    def clear(self) -> None:
+        for column in (self._starts, self._lengths, self._cells):
+            column.clear()

@@ -1,0 +1,101 @@
+"""A rule's compiled predicate against its expression, on every way its groups can be found."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitor.item import ItemField
+from monitor.rules.expression import ALL_FIELDS, TermHit
+from monitor.rules.loader import load_rules
+from monitor.rules.predicate import rule_predicate
+from monitor.rules.rule import Rule
+
+PLACES = {1: (ItemField.TITLE, 0), 2: (ItemField.LEAD, 1), 4: (ItemField.BODY, 2)}
+
+EXPRESSIONS = [
+    "{all: [a, b]}",
+    "{any: [a, b, c]}",
+    "{any: [a, b, c], at_least: 2}",
+    "{all: [a, b], none: [c]}",
+    "{all: [a], none: [{all: [b, c], in: title}]}",
+    "{all: [{any: [a, b], in: [title, lead]}, c]}",
+    "{any: [{all: [a, b], in: body}, {none: [c], all: [a]}]}",
+    "{all: [a, {any: [b, {all: [c], in: lead}]}], in: [lead, body]}",
+]
+NEAR = [
+    "{near: [a, b], within: 3}",
+    "{all: [a], none: [{near: [b, c], within: 2}]}",
+    "{any: [{near: [a, b, c], within: 5}, {all: [b], in: title}]}",
+]
+
+
+def rule_of(tmp_path: Path, match: str, extra: str = "") -> Rule:
+    text = f"""
+        id: r
+        title: R
+        terms:
+          a: {{words: [alpha], weight: 2}}
+          b: [beta]
+          c: [gamma]
+        match: {match}
+    """
+    (tmp_path / "r.yaml").write_text(textwrap.dedent(text) + extra, encoding="utf-8")
+    (rule,) = load_rules([tmp_path])
+    return rule
+
+
+def every_finding(groups: int = 3) -> list[tuple[int, ...]]:
+    """Every assignment of the fields (bits) each group was found in."""
+    return list(itertools.product(range(ALL_FIELDS + 1), repeat=groups))
+
+
+def hits_of(found: tuple[int, ...]) -> dict[int, list[TermHit]]:
+    """One hit of each group in each field it was found in, all at the start of the text."""
+    hits: dict[int, list[TermHit]] = {}
+    for group, mask in enumerate(found):
+        for bit, (field, text) in PLACES.items():
+            if mask & bit:
+                hits.setdefault(group, []).append(TermHit(group, field, bit, text, 0, 0))
+    return hits
+
+
+@pytest.mark.parametrize("match", EXPRESSIONS)
+def test_exact_without_near(tmp_path: Path, match: str) -> None:
+    rule = rule_of(tmp_path, match)
+    predicate = rule_predicate(rule, [0, 1, 2])
+    outcomes = set()
+    for found in every_finding():
+        held = rule.expression.evaluate(hits_of(found), ALL_FIELDS, ALL_FIELDS) is not None
+        assert predicate(bytes(found)) is held, found
+        outcomes.add(held)
+    assert outcomes == {True, False}
+
+
+@pytest.mark.parametrize("match", NEAR)
+def test_false_is_final_with_near(tmp_path: Path, match: str) -> None:
+    rule = rule_of(tmp_path, match)
+    predicate = rule_predicate(rule, [0, 1, 2])
+    for found in every_finding():
+        if not predicate(bytes(found)):
+            assert rule.expression.evaluate(hits_of(found), ALL_FIELDS, ALL_FIELDS) is None
+
+
+def test_group_ids_are_written_in(tmp_path: Path) -> None:
+    predicate = rule_predicate(rule_of(tmp_path, "{all: [a, b]}"), [5, 3, 9])
+    found = bytearray(10)
+    found[5] = found[3] = 4
+    assert predicate(bytes(found))
+    found[3] = 0
+    assert not predicate(bytes(found))
+
+
+def test_threshold_counts_the_weights_of_groups_found(tmp_path: Path) -> None:
+    rule = rule_of(tmp_path, "{any: [a, b, c]}", "threshold: 3\n")
+    predicate = rule_predicate(rule, [0, 1, 2])
+    assert predicate(bytes([1, 4, 0]))  # a (2) + b (1)
+    assert not predicate(bytes([0, 4, 2]))  # b + c
+    assert not predicate(bytes([1, 0, 0]))

@@ -1,0 +1,40 @@
+"""Growing tables read many rows at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from monitor.rules.ragged import Column, Ragged
+
+
+def test_column_grows_past_its_first_capacity() -> None:
+    column = Column(np.uint64)
+    for value in range(3000):
+        column.append(value * 7)
+    assert len(column) == 3000
+    assert column.values.tolist() == [value * 7 for value in range(3000)]
+    column.append(2**64 - 1)
+    assert int(column.values[-1]) == 2**64 - 1
+
+
+def test_gather_returns_rows_in_the_order_asked_with_their_owners() -> None:
+    table = Ragged()
+    rows = [[value, value + 1] if value % 3 else [] for value in range(1500)]
+    for row in rows:
+        table.append(row)
+    asked = np.array([4, 0, 4, 1499, 3], np.intp)
+    cells, owners = table.gather(asked)
+    expected = [(cell, at) for at, row in enumerate(asked.tolist()) for cell in rows[row]]
+    assert list(zip(cells.tolist(), owners.tolist(), strict=True)) == expected
+
+
+def test_gather_of_empty_rows_and_clear() -> None:
+    table = Ragged()
+    table.append([])
+    table.append([9])
+    cells, owners = table.gather(np.array([0, 0], np.intp))
+    assert cells.tolist() == [] and owners.tolist() == []
+    table.clear()
+    assert len(table) == 0
+    table.append([1, 2, 3])
+    assert table.gather(np.array([0], np.intp))[0].tolist() == [1, 2, 3]
