@@ -38,7 +38,8 @@ def _reading_order(hit: Hit) -> tuple[int, int]:
 
 
 class Matcher:
-    """Matches items against a fixed set of compiled rules."""
+    """Matches items against a fixed set of compiled rules; one per thread, since matching
+    learns new spellings into tables that it shares between items."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)

@@ -170,10 +170,9 @@ class ItemScan:
         if self._terms is None:
             self._terms = self.index.terms.gather(self.ids)
         every, owners = self._terms
-        wanted = self.index.blank_terms()
+        wanted = np.zeros(len(self.index.term_groups), bool)
         wanted[list(todo)] = True
         keep = wanted[every]
-        wanted[list(todo)] = False
         positions = owners[keep]
         text_ids = np.searchsorted(self._starts, positions, side="right") - 1
         local = positions - self._starts[text_ids]

@@ -15,7 +15,6 @@ from itertools import chain
 from operator import or_
 
 import numpy as np
-import numpy.typing as npt
 
 from monitor.rules.ragged import Column, Ragged
 from monitor.text.keys import WordKeys, analyze
@@ -68,15 +67,10 @@ class SpellingIndex:
         self.key_bits = Column(np.uint64)
         """Id -> the bits of its keys that are the second key of a phrase."""
         self.several: dict[str, tuple[WordKeys, ...]] = {}
-        self._blank: npt.NDArray[np.bool_] = np.zeros(len(term_groups), bool)
         self._start_afresh()
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def blank_terms(self) -> npt.NDArray[np.bool_]:
-        """An all-False array with a place for every term; whoever sets places clears them."""
-        return self._blank
 
     def begin_item(self) -> None:
         """Start afresh when full; only between items, so that no item is half-known."""
