@@ -30,6 +30,10 @@ def background() -> list[Item]:
     """The seeds, their headlines alone, and a sample of the background corpus."""
     items = [item for seed in SEEDS for item in read_path(seed)]
     items += [Item(id=f"{item.id}-title", title=item.title) for item in items]
+    items += [  # a ligature that NFKC splits into four words, and text in Latin letters
+        Item(id="ligature", title="قال ﷺ في بغداد", content=f"{items[0].content[:400]} ﷺ"),
+        Item(id="latin", title="US and Iraq hold talks", summary="Talks in Baghdad.", lang="en"),
+    ]
     if ALJAZEERA.exists():
         with ALJAZEERA.open(encoding="utf-8") as corpus:
             for line, _ in zip(corpus, range(ARTICLES), strict=False):
