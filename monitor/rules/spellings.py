@@ -29,7 +29,6 @@ Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
 _NO_KEYS: frozenset[str] = frozenset()
-_NO_TERMS: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,8 +54,6 @@ class SpellingIndex:
         self.ids: dict[str, int] = {}
         self.keys: dict[str, frozenset[str]] = {}
         self.normal: dict[str, str] = {}
-        self.singles: dict[str, frozenset[int]] = {}
-        """Spelling -> the single-word terms it is."""
         self.phrases: dict[str, Phrases] = {}
         self.terms = Ragged()
         """Id -> its single-word terms."""
@@ -91,7 +88,7 @@ class SpellingIndex:
         return expanded
 
     def _start_afresh(self) -> None:
-        for cache in (self.ids, self.keys, self.normal, self.singles, self.phrases):
+        for cache in (self.ids, self.keys, self.normal, self.phrases):
             cache.clear()
         self.several.clear()
         for table in (self.terms, self.groups, self.first_bits, self.key_bits):
@@ -111,8 +108,7 @@ class SpellingIndex:
         self.keys[spelling] = word.keys
         self.normal[spelling] = word.word
         found = [start for key in word.keys for start in self._index.get(key, ())]
-        singles = frozenset(term for term, tail in found if not tail) or _NO_TERMS
-        self.singles[spelling] = singles
+        singles = {term for term, tail in found if not tail}
         self.terms.append(sorted(singles))
         groups = set(chain.from_iterable(map(self.term_groups.__getitem__, singles)))
         self.groups.append(sorted(groups))
