@@ -6,7 +6,7 @@ item together; these keep what it learns in arrays that numpy can index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,20 @@ class Column:
         return self._size
 
     def append(self, value: int) -> None:
-        if self._size == len(self._values):
-            self._values = np.concatenate([self._values, np.zeros_like(self._values)])
+        self._make_room(1)
         self._values[self._size] = value
         self._size += 1
+
+    def extend(self, values: Sequence[int]) -> None:
+        self._make_room(len(values))
+        self._values[self._size : self._size + len(values)] = values
+        self._size += len(values)
+
+    def _make_room(self, more: int) -> None:
+        if self._size + more > len(self._values):
+            grown = np.zeros(max(2 * len(self._values), self._size + more), self._dtype)
+            grown[: self._size] = self._values[: self._size]
+            self._values = grown
 
     @property
     def values(self) -> npt.NDArray[Any]:
@@ -53,12 +63,11 @@ class Ragged:
     def __len__(self) -> int:
         return len(self._starts)
 
-    def append(self, row: Iterable[int]) -> None:
+    def append(self, row: Sequence[int]) -> None:
         self._starts.append(len(self._cells))
-        before = len(self._cells)
-        for value in row:
-            self._cells.append(value)
-        self._lengths.append(len(self._cells) - before)
+        self._lengths.append(len(row))
+        if row:
+            self._cells.extend(row)
 
     def gather(self, rows: Ints) -> tuple[Ints, Ints]:
         """The cells of `rows`, one after another, and for each cell its place in `rows`."""

@@ -38,3 +38,13 @@ def test_gather_of_empty_rows_and_clear() -> None:
     assert len(table) == 0
     table.append([1, 2, 3])
     assert table.gather(np.array([0], np.intp))[0].tolist() == [1, 2, 3]
+
+
+def test_a_row_longer_than_the_whole_table_so_far() -> None:
+    table = Ragged()
+    table.append([1])
+    table.append(list(range(5000)))
+    table.append([2, 3])
+    cells, owners = table.gather(np.array([2, 1, 0], np.intp))
+    assert cells.tolist() == [2, 3, *range(5000), 1]
+    assert owners.tolist() == [0, 0] + [1] * 5000 + [2]
