@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from monitor.item import Item, ItemField
-from monitor.rules.expression import ALL_FIELDS, FIELD_BITS, Hits, TermHit
+from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import rule_predicate
@@ -25,11 +25,6 @@ from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan
 from monitor.rules.spellings import SpellingIndex
 
-TITLE, LEAD, BODY = (FIELD_BITS[f] for f in ItemField)
-_PLACES = {
-    0: (ItemField.TITLE, TITLE),
-    1: (ItemField.LEAD, LEAD),
-}
 _FIELD_ORDER = {item_field: number for number, item_field in enumerate(ItemField)}
 
 
@@ -172,16 +167,11 @@ class Matcher:
         return found
 
     def _group_hits(self, gid: int, scan: ItemScan) -> list[TermHit]:
-        occurrences, lead_words = scan.occurrences, scan.lead_words
+        occurrences, place = scan.occurrences, scan.place
         hits = []
         for term in self._group_terms[gid]:
             for text_id, first, last in occurrences.get(term, ()):
-                if text_id < 2:
-                    item_field, mask = _PLACES[text_id]
-                elif first < lead_words:
-                    item_field, mask = ItemField.LEAD, LEAD | BODY
-                else:
-                    item_field, mask = ItemField.BODY, BODY
+                item_field, mask = place(text_id, first)
                 hits.append(TermHit(gid, item_field, mask, text_id, first, last))
         return hits
 

@@ -10,12 +10,20 @@ from collections.abc import Sequence
 
 import re2
 
-OPTIONS = re2.Options()
-OPTIONS.log_errors = False  # errors reach the user as rule errors, not as RE2's own log
-
 SET_MEMORY = 64 << 20
 """RE2's memory for the set of every pattern: at the default 8 MiB its DFA keeps
 being thrown away and rebuilt on Arabic text, at a third of the speed."""
+
+
+def _options(max_mem: int | None = None) -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # errors reach the user as rule errors, not as RE2's own log
+    if max_mem is not None:
+        options.max_mem = max_mem
+    return options
+
+
+OPTIONS = _options()
 
 
 def pattern_error(source: str) -> str | None:
@@ -35,10 +43,7 @@ class PatternSet:
         self._patterns = [re2.compile(source, OPTIONS) for source in sources]
         self._set: re2.Set | None = None
         if sources:
-            options = re2.Options()
-            options.log_errors = False
-            options.max_mem = SET_MEMORY
-            self._set = re2.Set.SearchSet(options)
+            self._set = re2.Set.SearchSet(_options(SET_MEMORY))
             for source in sources:
                 self._set.Add(source)
             self._set.Compile()

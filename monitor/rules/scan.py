@@ -15,7 +15,7 @@ from itertools import accumulate, repeat
 import numpy as np
 import numpy.typing as npt
 
-from monitor.item import Item, field_texts
+from monitor.item import Item, ItemField, field_texts
 from monitor.rules.expression import FIELD_BITS
 from monitor.rules.ragged import Ints
 from monitor.rules.spellings import SEPARATOR, SpellingIndex
@@ -30,6 +30,13 @@ TITLE, LEAD, BODY = FIELD_BITS.values()
 _TEXT_FIELDS = np.array([TITLE, 0, LEAD, 0, LEAD | BODY, BODY], np.uint8)
 """The field bits of a word, by where it stands: title, separator, lead, separator, the
 body's opening words when they are the lead, the rest of the body."""
+
+_FIELD_OF_BITS = {
+    TITLE: ItemField.TITLE,
+    LEAD: ItemField.LEAD,
+    LEAD | BODY: ItemField.LEAD,
+    BODY: ItemField.BODY,
+}
 
 
 class TextScan:
@@ -181,6 +188,11 @@ class ItemScan:
             every[keep].tolist(), text_ids.tolist(), local.tolist(), strict=True
         ):
             occurrences.setdefault(term, []).append((text_id, word, word))
+
+    def place(self, text_id: int, word: int) -> tuple[ItemField, int]:
+        """The field a word of a text is shown in, and the field bits it counts for."""
+        bits = self._field_bits[self.starts[text_id] + word]
+        return _FIELD_OF_BITS[bits], bits
 
     def span(self, text_id: int, first: int, last: int) -> tuple[int, int]:
         return self.texts[text_id].span(first, last)
