@@ -26,7 +26,7 @@ class Column:
     def __len__(self) -> int:
         return self._size
 
-    def append(self, value: int) -> None:
+    def append(self, value: object) -> None:
         self._make_room(1)
         self._values[self._size] = value
         self._size += 1

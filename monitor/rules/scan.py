@@ -49,13 +49,13 @@ class TextScan:
         # One regex pass gives the words and, between them, what spans are computed from.
         self._parts = WORD_SPLIT.split(text)
         self.raw = self._parts[1::2]
-        self.words = index.words_of(self.raw)
+        self.words, self.ids = index.words_of(self.raw)
         self._ends: list[int] | None = None
         self._spans: list[tuple[int, int]] | None = None
 
     def normal_text(self) -> str:
         """The normalised words joined by single spaces, as patterns see them."""
-        return " ".join(map(self.index.normal.__getitem__, self.words))
+        return " ".join(self.index.normal.values[self.ids].tolist())
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Character span of words `first` to `last` in the original text."""
@@ -90,7 +90,6 @@ class ItemScan:
         self.texts = [TextScan(text, text_id, index) for text_id, text in enumerate(self.sources)]
         self.lead_words = len(WORD_RE.findall(texts.lead)) if texts.lead_in_body else 0
         self._join_texts()
-        self.ids = np.fromiter(map(index.ids.__getitem__, self.words), np.intp, len(self.words))
         self._found: npt.NDArray[np.uint8] = np.zeros(groups, np.uint8)
         self._placed: tuple[list[int], list[int]] = ([], [])
         self._found_bytes: bytes | None = None
@@ -104,9 +103,12 @@ class ItemScan:
         self._find_phrases()
 
     def _join_texts(self) -> None:
-        """All words in one list, with where each text begins and each word's field bits."""
-        title, lead, body = (text.words for text in self.texts)
-        self.words = [*title, SEPARATOR, *lead, SEPARATOR, *body]
+        """All words' ids in one array, with where each text begins and each word's field
+        bits."""
+        title, lead, body = (text.ids for text in self.texts)
+        separator = np.array([self.index.ids[SEPARATOR]], np.intp)
+        self.ids = np.concatenate((title, separator, lead, separator, body))
+        self._id_list: list[int] | None = None
         self.starts = (0, len(title) + 1, len(title) + len(lead) + 2)
         self._starts = np.array(self.starts, np.intp)
         opening = min(self.lead_words, len(body))
@@ -136,10 +138,12 @@ class ItemScan:
 
     def _find_phrases(self) -> None:
         ids, index = self.ids, self.index
-        meet = index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]
-        words, keys, phrases = self.words, index.keys, index.phrases
-        for position in np.flatnonzero(meet).tolist():
-            here, following = phrases[words[position]], keys[words[position + 1]]
+        meet = np.flatnonzero(index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]])
+        keys, phrases = index.keys, index.phrases
+        for position, first, second in zip(
+            meet.tolist(), ids[meet].tolist(), ids[meet + 1].tolist(), strict=True
+        ):
+            here, following = phrases[first], keys[second]
             if here.seconds.isdisjoint(following):
                 continue  # the bits of another key met
             for key in here.seconds & following:
@@ -149,10 +153,12 @@ class ItemScan:
 
     def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
         """Whether the words from `position` on have the keys `rest`, one each."""
-        words, keys = self.words, self.index.keys
-        if position + len(rest) > len(words):
+        if self._id_list is None:
+            self._id_list = self.ids.tolist()
+        ids, keys = self._id_list, self.index.keys
+        if position + len(rest) > len(ids):
             return False
-        return all(key in keys[words[position + n]] for n, key in enumerate(rest))
+        return all(key in keys[ids[position + n]] for n, key in enumerate(rest))
 
     def _place(self, term: int, first: int, last: int) -> None:
         """A phrase or pattern found from word `first` to `last` of `words`."""

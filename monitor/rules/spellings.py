@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from itertools import chain
+from itertools import chain, repeat
 from operator import or_
 
 import numpy as np
+import numpy.typing as npt
 
 from monitor.rules.ragged import Column, Ragged
 from monitor.text.keys import WordKeys, analyze
@@ -52,9 +53,13 @@ class SpellingIndex:
         # their bits meet, which numpy tells for all the words of an item at once.
         self._second_bits = {key: 1 << (number % 64) for number, key in enumerate(seconds)}
         self.ids: dict[str, int] = {}
-        self.keys: dict[str, frozenset[str]] = {}
-        self.normal: dict[str, str] = {}
-        self.phrases: dict[str, Phrases] = {}
+        """Spelling -> id; a spelling that NFKC splits into several words has none."""
+        self.keys: list[frozenset[str]] = []
+        """Id -> its keys."""
+        self.normal = Column(np.object_)
+        """Id -> its normalised form, as patterns see it."""
+        self.phrases: dict[int, Phrases] = {}
+        """Id -> the phrases it starts, for ids that start some."""
         self.terms = Ragged()
         """Id -> its single-word terms."""
         self.groups = Ragged()
@@ -74,24 +79,28 @@ class SpellingIndex:
         if len(self.ids) >= CACHE_LIMIT:
             self._start_afresh()
 
-    def words_of(self, raw: list[str]) -> list[str]:
-        """The words of a text, NFKC splits replaced by their parts, every one learned."""
+    def words_of(self, raw: list[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
+        """The words of a text, NFKC splits replaced by their parts, and their ids; every
+        word learned."""
+        # One lookup a word when every spelling is known, as almost all are once warm.
+        ids = np.fromiter(map(self.ids.get, raw, repeat(-1)), np.intp, len(raw))
+        if not len(ids) or ids.min() >= 0:
+            return raw, ids
         distinct = set(raw)
         self._learn_new(distinct)
-        if not self.several or self.several.keys().isdisjoint(distinct):
-            return raw
-        expanded: list[str] = []
-        for spelling in raw:
-            parts = self.several.get(spelling)
-            expanded += [part.word for part in parts] if parts is not None else [spelling]
-        self._learn_new(set(expanded))
-        return expanded
+        words = raw
+        if not self.several.keys().isdisjoint(distinct):
+            words = []
+            for spelling in raw:
+                parts = self.several.get(spelling)
+                words += [part.word for part in parts] if parts is not None else [spelling]
+            self._learn_new(set(words))
+        return words, np.fromiter(map(self.ids.__getitem__, words), np.intp, len(words))
 
     def _start_afresh(self) -> None:
-        for cache in (self.ids, self.keys, self.normal, self.phrases):
+        for cache in (self.ids, self.keys, self.phrases, self.several):
             cache.clear()
-        self.several.clear()
-        for table in (self.terms, self.groups, self.first_bits, self.key_bits):
+        for table in (self.normal, self.terms, self.groups, self.first_bits, self.key_bits):
             table.clear()
         self._add(SEPARATOR, WordKeys(SEPARATOR, _NO_KEYS))
 
@@ -104,9 +113,9 @@ class SpellingIndex:
                 self.several[spelling] = words
 
     def _add(self, spelling: str, word: WordKeys) -> None:
-        self.ids[spelling] = len(self.ids)
-        self.keys[spelling] = word.keys
-        self.normal[spelling] = word.word
+        spelling_id = self.ids[spelling] = len(self.keys)
+        self.keys.append(word.keys)
+        self.normal.append(word.word)
         found = [start for key in word.keys for start in self._index.get(key, ())]
         singles = {term for term, tail in found if not tail}
         self.terms.append(sorted(singles))
@@ -118,7 +127,7 @@ class SpellingIndex:
                 phrases[tail[0]].append((term, tail[1:]))
         if phrases:
             by_second = {key: tuple(value) for key, value in phrases.items()}
-            self.phrases[spelling] = Phrases(by_second, frozenset(phrases))
+            self.phrases[spelling_id] = Phrases(by_second, frozenset(phrases))
         self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, phrases), 0))
         self.key_bits.append(reduce(or_, map(self._bit, word.keys), 0))
 

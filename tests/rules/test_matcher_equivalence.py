@@ -20,6 +20,7 @@ from monitor.rules.match import Match
 from monitor.rules.matcher import Matcher
 from monitor.rules.rule import Rule
 from monitor.rules.scan import Occurrences
+from monitor.text.keys import analyze
 from monitor.text.tokenizer import words
 from tests.conftest import ALJAZEERA, RULES_DIR, SEEDS
 
@@ -104,21 +105,26 @@ def located_everywhere(matcher: Matcher, item: Item) -> Iterator[Match]:
 def brute_force(matcher: Matcher, texts: list[Any]) -> Occurrences:
     """Each term at every place whose words have its keys, one after another."""
     found: Occurrences = {}
-    keys = matcher._spellings.keys
     for text in texts:
         at: dict[str, list[int]] = {}
         for position, word in enumerate(text.words):
-            for key in keys[word]:
+            for key in keys_of(word):
                 at.setdefault(key, []).append(position)
         for term_keys, term in matcher._term_ids.items():
             for first in at.get(term_keys[0], ()):
                 rest = text.words[first + 1 : first + len(term_keys)]
                 if len(rest) == len(term_keys) - 1 and all(
-                    key in keys[word] for key, word in zip(term_keys[1:], rest, strict=True)
+                    key in keys_of(word) for key, word in zip(term_keys[1:], rest, strict=True)
                 ):
                     last = first + len(term_keys) - 1
                     found.setdefault(term, []).append((text.text_id, first, last))
     return found
+
+
+def keys_of(word: str) -> frozenset[str]:
+    """The keys of one word of a scanned text (NFKC splits are already split)."""
+    (analysed,) = analyze(word)
+    return analysed.keys
 
 
 def rules_of(tmp_path: Path, generated: list[dict[str, Any]]) -> list[Rule]:
