@@ -31,7 +31,7 @@ class Column:
         self._values[self._size] = value
         self._size += 1
 
-    def extend(self, values: Sequence[int]) -> None:
+    def extend(self, values: Sequence[int] | npt.NDArray[Any]) -> None:
         self._make_room(len(values))
         self._values[self._size : self._size + len(values)] = values
         self._size += len(values)

@@ -10,7 +10,7 @@ locates single-word terms only when asked, for the rules that may match.
 from __future__ import annotations
 
 from collections.abc import Set
-from itertools import accumulate, repeat
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +18,7 @@ import numpy.typing as npt
 from monitor.item import Item, ItemField, field_texts
 from monitor.rules.expression import FIELD_BITS
 from monitor.rules.ragged import Ints
-from monitor.rules.spellings import SEPARATOR, SpellingIndex
-from monitor.text.tokenizer import WORD_RE, WORD_SPLIT
+from monitor.rules.spellings import SEPARATOR, SpellingIndex, Words
 
 Occurrence = tuple[int, int, int]
 """(text id, first word, last word) of one term found."""
@@ -40,18 +39,19 @@ _FIELD_OF_BITS = {
 
 
 class TextScan:
-    """One text's words as written and as matched, and where each word stands in it."""
+    """One text's words: the id of each and where it stands in the text."""
 
-    def __init__(self, text: str, text_id: int, index: SpellingIndex) -> None:
+    def __init__(self, text: str, text_id: int, index: SpellingIndex, words: Words) -> None:
         self.text = text
         self.text_id = text_id
         self.index = index
-        # One regex pass gives the words and, between them, what spans are computed from.
-        self._parts = WORD_SPLIT.split(text)
-        self.raw = self._parts[1::2]
-        self.words, self.ids = index.words_of(self.raw)
-        self._ends: list[int] | None = None
-        self._spans: list[tuple[int, int]] | None = None
+        self.ids, self._starts, self._ends = words
+        self._spans: tuple[list[int], list[int]] | None = None
+
+    @property
+    def words(self) -> list[str]:
+        """The words as written (a word that NFKC splits, as its parts)."""
+        return list(map(self.index.spellings.__getitem__, self.ids.tolist()))
 
     def normal_text(self) -> str:
         """The normalised words joined by single spaces, as patterns see them."""
@@ -59,23 +59,10 @@ class TextScan:
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Character span of words `first` to `last` in the original text."""
-        if self.words is self.raw:
-            # Where parts (separator, word, separator...) end; word k is part 2k + 1.
-            if self._ends is None:
-                self._ends = list(accumulate(map(len, self._parts)))
-            return self._ends[2 * first], self._ends[2 * last + 1]
         if self._spans is None:
-            self._spans = self._split_spans()
-        return self._spans[first][0], self._spans[last][1]
-
-    def _split_spans(self) -> list[tuple[int, int]]:
-        """Spans of words when NFKC split some written words into several."""
-        several = self.index.several
-        spans: list[tuple[int, int]] = []
-        for m in WORD_RE.finditer(self.text):
-            parts = several.get(m.group())
-            spans += [m.span()] * (1 if parts is None else len(parts))
-        return spans
+            self._spans = (self._starts.tolist(), self._ends.tolist())
+        starts, ends = self._spans
+        return starts[first], ends[last]
 
 
 class ItemScan:
@@ -87,9 +74,7 @@ class ItemScan:
         texts = field_texts(item)
         lead = "" if texts.lead_in_body else texts.lead
         self.sources = (texts.title, lead, texts.body)
-        self.texts = [TextScan(text, text_id, index) for text_id, text in enumerate(self.sources)]
-        self.lead_words = len(WORD_RE.findall(texts.lead)) if texts.lead_in_body else 0
-        self._join_texts()
+        self._split_words(texts.lead_chars)
         self._found: npt.NDArray[np.uint8] = np.zeros(groups, np.uint8)
         self._placed: tuple[list[int], list[int]] = ([], [])
         self._found_bytes: bytes | None = None
@@ -102,18 +87,29 @@ class ItemScan:
         self._mark_words()
         self._find_phrases()
 
-    def _join_texts(self) -> None:
-        """All words' ids in one array, with where each text begins and each word's field
-        bits."""
-        title, lead, body = (text.ids for text in self.texts)
-        separator = np.array([self.index.ids[SEPARATOR]], np.intp)
-        self.ids = np.concatenate((title, separator, lead, separator, body))
+    def _split_words(self, lead_chars: int) -> None:
+        """The words of all three texts in one pass, then each text's own; all words' ids in
+        one array (SEPARATOR between texts), with each word's field bits."""
+        # A line break is no word character, so no word runs from one text into the next.
+        words = self.index.words_in("\n".join(self.sources))
+        title, lead, _ = self.sources
+        begins = (0, len(title) + 1, len(title) + len(lead) + 2)
+        cuts = [0, *np.searchsorted(words.starts, begins[1:]).tolist(), len(words.ids)]
+        self.texts = []
+        for text_id, (source, begin) in enumerate(zip(self.sources, begins, strict=True)):
+            first, last = cuts[text_id], cuts[text_id + 1]
+            ids, starts, ends = (part[first:last] for part in words)
+            local = Words(ids, starts - begin, ends - begin)
+            self.texts.append(TextScan(source, text_id, self.index, local))
+        counts = [cuts[1], cuts[2] - cuts[1], cuts[3] - cuts[2]]
+        self.ids = np.insert(words.ids, cuts[1:3], self.index.ids[SEPARATOR])
         self._id_list: list[int] | None = None
-        self.starts = (0, len(title) + 1, len(title) + len(lead) + 2)
+        self.starts = (0, counts[0] + 1, counts[0] + counts[1] + 2)
         self._starts = np.array(self.starts, np.intp)
-        opening = min(self.lead_words, len(body))
-        counts = [len(title), 1, len(lead), 1, opening, len(body) - opening]
-        self.fields = np.repeat(_TEXT_FIELDS, counts)
+        # The body's opening words are its lead when the lead is derived from it.
+        opening = int(np.searchsorted(self.texts[2]._starts, lead_chars))
+        fields = [counts[0], 1, counts[1], 1, opening, counts[2] - opening]
+        self.fields = np.repeat(_TEXT_FIELDS, fields)
         self._field_bits = self.fields.tobytes()
 
     @property

@@ -3,6 +3,8 @@
 Every spelling gets a small integer id, and what the matcher reads for every
 word of an item (the groups of its single-word terms, the bits of its phrase
 keys) is kept in arrays by id, so an item's words are looked up all at once.
+The ids of a text's words are found with numpy too (see spelling_table); only
+a word not seen before goes through Python, to be analysed.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from itertools import chain, repeat
+from itertools import chain
 from operator import or_
+from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 
 from monitor.rules.ragged import Column, Ragged
+from monitor.rules.spelling_table import Hashes, Ids, SpellingTable
 from monitor.text.keys import WordKeys, analyze
+from monitor.text.word_spans import Codes, Positions, code_points, word_spans
 
 CACHE_LIMIT = 300_000
 """Distinct spellings remembered before the index starts afresh."""
@@ -30,6 +34,14 @@ Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
 _NO_KEYS: frozenset[str] = frozenset()
+
+
+class Words(NamedTuple):
+    """The words of a text: the id of each and where it stands (start, end) in the text."""
+
+    ids: Ids
+    starts: Positions
+    ends: Positions
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +66,8 @@ class SpellingIndex:
         self._second_bits = {key: 1 << (number % 64) for number, key in enumerate(seconds)}
         self.ids: dict[str, int] = {}
         """Spelling -> id; a spelling that NFKC splits into several words has none."""
+        self.spellings: list[str] = []
+        """Id -> the spelling."""
         self.keys: list[frozenset[str]] = []
         """Id -> its keys."""
         self.normal = Column(np.object_)
@@ -69,6 +83,7 @@ class SpellingIndex:
         self.key_bits = Column(np.uint64)
         """Id -> the bits of its keys that are the second key of a phrase."""
         self.several: dict[str, tuple[WordKeys, ...]] = {}
+        self._table = SpellingTable()
         self._start_afresh()
 
     def __len__(self) -> int:
@@ -79,41 +94,77 @@ class SpellingIndex:
         if len(self.ids) >= CACHE_LIMIT:
             self._start_afresh()
 
-    def words_of(self, raw: list[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
-        """The words of a text, NFKC splits replaced by their parts, and their ids; every
-        word learned."""
-        # One lookup a word when every spelling is known, as almost all are once warm.
-        ids = np.fromiter(map(self.ids.get, raw, repeat(-1)), np.intp, len(raw))
-        if not len(ids) or ids.min() >= 0:
-            return raw, ids
-        distinct = set(raw)
-        self._learn_new(distinct)
-        words = raw
-        if not self.several.keys().isdisjoint(distinct):
-            words = []
-            for spelling in raw:
-                parts = self.several.get(spelling)
-                words += [part.word for part in parts] if parts is not None else [spelling]
-            self._learn_new(set(words))
-        return words, np.fromiter(map(self.ids.__getitem__, words), np.intp, len(words))
+    def words_in(self, text: str) -> Words:
+        """The ids of the words of `text` and their spans, every word learned; a word that
+        NFKC splits gives the ids of its parts, each with the written word's span."""
+        codes = code_points(text)
+        spans = word_spans(codes)
+        starts, ends = spans.starts, spans.ends
+        hashes = self._table.hashes(codes, starts, ends)
+        ids = self._table.find(codes, spans, hashes)
+        missing = np.flatnonzero(ids < 0)
+        if len(missing):
+            return self._learn_missing(text, codes, Words(ids, starts, ends), hashes, missing)
+        return Words(ids, starts, ends)
+
+    def _learn_missing(
+        self, text: str, codes: Codes, words: Words, hashes: Hashes, missing: Positions
+    ) -> Words:
+        ids, starts, ends = words
+        split: dict[int, list[int]] = {}
+        for position, start, end, spelling_hash in zip(
+            missing.tolist(),
+            starts[missing].tolist(),
+            ends[missing].tolist(),
+            hashes[missing].tolist(),
+            strict=True,
+        ):
+            spelling = text[start:end]
+            if spelling not in self.ids and spelling not in self.several:
+                self._learn(spelling, codes[start:end], spelling_hash)
+            known = self.ids.get(spelling)
+            if known is None:
+                split[position] = [self._part_id(part) for part in self.several[spelling]]
+            else:
+                ids[position] = known
+        if not split:
+            return words
+        counts = np.ones(len(ids), np.intp)
+        counts[list(split)] = [len(parts) for parts in split.values()]
+        expanded = Words(np.repeat(ids, counts), np.repeat(starts, counts), np.repeat(ends, counts))
+        firsts = np.cumsum(counts) - counts
+        for position, parts in split.items():
+            expanded.ids[firsts[position] : firsts[position] + len(parts)] = parts
+        return expanded
+
+    def _learn(self, spelling: str, codes: Codes, spelling_hash: int) -> None:
+        words = analyze(spelling)
+        if len(words) == 1:
+            self._add(spelling, words[0], codes, spelling_hash)
+        else:
+            self.several[spelling] = words
+
+    def _part_id(self, part: WordKeys) -> int:
+        """The id of a word that NFKC split from a written one, learned as itself."""
+        known = self.ids.get(part.word)
+        if known is None:
+            codes = code_points(part.word)
+            known = self._add(part.word, part, codes, self._table.hash_of(codes))
+        return known
 
     def _start_afresh(self) -> None:
-        for cache in (self.ids, self.keys, self.phrases, self.several):
+        for cache in (self.ids, self.keys, self.spellings, self.phrases, self.several):
             cache.clear()
         for table in (self.normal, self.terms, self.groups, self.first_bits, self.key_bits):
             table.clear()
-        self._add(SEPARATOR, WordKeys(SEPARATOR, _NO_KEYS))
+        self._table.clear()
+        codes = code_points(SEPARATOR)
+        self._add(SEPARATOR, WordKeys(SEPARATOR, _NO_KEYS), codes, self._table.hash_of(codes))
 
-    def _learn_new(self, distinct: set[str]) -> None:
-        for spelling in distinct.difference(self.ids).difference(self.several):
-            words = analyze(spelling)
-            if len(words) == 1:
-                self._add(spelling, words[0])
-            else:
-                self.several[spelling] = words
-
-    def _add(self, spelling: str, word: WordKeys) -> None:
+    def _add(self, spelling: str, word: WordKeys, codes: Codes, spelling_hash: int) -> int:
         spelling_id = self.ids[spelling] = len(self.keys)
+        self._table.add(spelling_id, codes, spelling_hash)
+        self.spellings.append(spelling)
         self.keys.append(word.keys)
         self.normal.append(word.word)
         found = [start for key in word.keys for start in self._index.get(key, ())]
@@ -130,6 +181,7 @@ class SpellingIndex:
             self.phrases[spelling_id] = Phrases(by_second, frozenset(phrases))
         self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, phrases), 0))
         self.key_bits.append(reduce(or_, map(self._bit, word.keys), 0))
+        return spelling_id
 
     def _bit(self, key: str) -> int:
         return self._second_bits.get(key, 0)

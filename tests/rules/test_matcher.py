@@ -149,6 +149,18 @@ def test_anchor_accepts_the_lead_of_the_body(tmp_path: Path) -> None:
     assert {h.field for h in found.hits} == {ItemField.LEAD}
 
 
+def test_the_body_lead_ends_where_its_text_ends_whatever_nfkc_drops(tmp_path: Path) -> None:
+    # A lone tatweel is a word as written that normalising leaves empty: it must not move
+    # the lead's end onto the word after it.
+    opening = "ـ " + "تفاصيل أخرى عن المعرض " * 10 + "."
+    body = opening + " هجوم على عين الأسد. " + "تفاصيل أخرى. " * 100
+    found = only(
+        matcher_of(tmp_path, ANCHOR).match(Item(id="x", title="عاجل", content=body)), "anchored"
+    )
+    assert found is not None and not found.alert
+    assert {h.field for h in found.hits} == {ItemField.BODY}
+
+
 def test_negation_still_sees_the_whole_item_when_anchored(tmp_path: Path) -> None:
     body = "نص " * 200 + "الرئيس"
     item = Item(id="x", title="هجوم على عين الأسد", content=body)

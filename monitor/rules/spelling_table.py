@@ -1,0 +1,141 @@
+"""The ids of known spellings, found for all the words of a text at once.
+
+A word is looked up by a hash of its code points, computed with numpy for
+every word together, in an open-addressed table of numpy arrays; then its code
+points are compared with the stored spelling's, so that two spellings with one
+hash can only send a word to the slow path (the spelling index's dictionary),
+never give it another word's id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.rules.ragged import Column
+from monitor.text.word_spans import Codes, Positions, Spans
+
+Hashes = npt.NDArray[np.uint64]
+Ids = npt.NDArray[np.intp]
+
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+"""Odd, so that it has an inverse modulo 2**64 and a word's hash does not depend on
+where the word stands."""
+_INVERSE = np.uint64(pow(int(_BASE), -1, 1 << 64))
+_MIX = 0xBF58476D1CE4E5B9
+"""Spreads hashes over the slots (the table is indexed by their top bits)."""
+_WORD = (1 << 64) - 1
+
+_EMPTY = 0
+"""The hash of no word: a word's that comes out 0 is taken as 1."""
+
+
+def _powers(base: np.uint64, count: int) -> Hashes:
+    powers = np.full(count, base, np.uint64)
+    powers[0] = 1
+    return np.cumprod(powers, dtype=np.uint64)  # wraps modulo 2**64, as wanted
+
+
+_FIRST_BITS = 12
+"""A new table's 4,096 slots; it doubles as it fills, staying small enough for the cache."""
+
+
+class SpellingTable:
+    """Hash of a spelling -> its id."""
+
+    def __init__(self) -> None:
+        self._powers = _powers(_BASE, 1024)
+        self._inverses = _powers(_INVERSE, 1024)
+        self.clear()
+
+    def clear(self) -> None:
+        self._make_slots(_FIRST_BITS)
+        self._starts = Column(np.intp)
+        """Id -> where its code points begin in `_codes`."""
+        self._lengths = Column(np.intp)
+        self._codes = Column(np.uint32)
+        self._by_id = Column(np.uint64)
+        """Id -> its hash, to fill new slots from."""
+
+    def _make_slots(self, bits: int) -> None:
+        # At most a quarter of the slots are used, so that a probe ends soon on an empty one.
+        self._bits = bits
+        self._mask = (1 << bits) - 1
+        self._shift = np.uint64(64 - bits)
+        self._hashes = np.zeros(1 << bits, np.uint64)
+        self._ids = np.zeros(1 << bits, np.int32)
+
+    def hashes(self, codes: Codes, starts: Positions, ends: Positions) -> Hashes:
+        """The hash of each word, code points `starts[i]` to `ends[i]` of `codes`."""
+        if len(codes) > len(self._powers):
+            size = 2 * len(codes)
+            self._powers, self._inverses = _powers(_BASE, size), _powers(_INVERSE, size)
+        prefix = np.zeros(len(codes) + 1, np.uint64)
+        # code + 1: a NUL character still counts
+        np.cumsum((codes + np.uint64(1)) * self._powers[: len(codes)], out=prefix[1:])
+        found: Hashes = (prefix[ends] - prefix[starts]) * self._inverses[starts]
+        return np.maximum(found, np.uint64(1))
+
+    def hash_of(self, spelling_codes: Codes) -> int:
+        """The hash of one spelling, as `hashes` gives it."""
+        ends = np.array([len(spelling_codes)], np.intp)
+        return int(self.hashes(spelling_codes, np.zeros(1, np.intp), ends)[0])
+
+    def find(self, codes: Codes, spans: Spans, hashes: Hashes) -> Ids:
+        """The id of each word, or -1 for a word not in the table."""
+        candidates = self._candidates(hashes)
+        candidates[~self._same_codes(codes, spans, candidates)] = -1
+        return candidates
+
+    def _candidates(self, hashes: Hashes) -> Ids:
+        """The id stored under each hash, by linear probing, or -1."""
+        slots = ((hashes * np.uint64(_MIX)) >> self._shift).astype(np.intp)
+        stored = self._hashes[slots]
+        here = stored == hashes
+        found = np.where(here, self._ids[slots], -1).astype(np.intp)
+        pending = np.flatnonzero(~here & (stored != _EMPTY))
+        while len(pending):  # the few whose first slot holds another hash
+            slots[pending] = (slots[pending] + 1) & self._mask
+            stored = self._hashes[slots[pending]]
+            here = stored == hashes[pending]
+            found[pending[here]] = self._ids[slots[pending[here]]]
+            pending = pending[~here & (stored != _EMPTY)]
+        return found
+
+    def _same_codes(self, codes: Codes, spans: Spans, ids: Ids) -> npt.NDArray[np.bool_]:
+        """Whether each word's code points are those of the spelling `ids[i]` (False where
+        the id is -1)."""
+        if not len(ids) or not len(self._codes):
+            return np.zeros(len(ids), np.bool_)
+        lengths = spans.ends - spans.starts
+        same: npt.NDArray[np.bool_] = (ids >= 0) & (self._lengths.values[ids] == lengths)
+        # Each character of a word against the same character of its id's spelling: reads
+        # past a spelling of another length are clipped, and such a word is not the same.
+        shift = self._starts.values[ids] - spans.starts
+        stored = self._codes.values.take(np.repeat(shift, lengths) + spans.inside, mode="clip")
+        equal = codes[spans.inside] == stored
+        differ = np.flatnonzero(~equal)
+        if len(differ):
+            firsts = np.cumsum(lengths) - lengths
+            same[np.searchsorted(firsts, differ, side="right") - 1] = False
+        return same
+
+    def add(self, spelling_id: int, spelling_codes: Codes, spelling_hash: int) -> None:
+        """Store a spelling; ids come in order, 0, 1, 2..."""
+        self._starts.append(len(self._codes))
+        self._lengths.append(len(spelling_codes))
+        self._codes.extend(spelling_codes)
+        self._by_id.append(spelling_hash)
+        if 4 * len(self._by_id) > len(self._hashes):
+            self._make_slots(self._bits + 1)
+            for stored_id, stored_hash in enumerate(self._by_id.values.tolist()):
+                self._place(stored_id, stored_hash)
+        else:
+            self._place(spelling_id, spelling_hash)
+
+    def _place(self, spelling_id: int, spelling_hash: int) -> None:
+        slot = ((spelling_hash * _MIX) & _WORD) >> (64 - self._bits)
+        while self._hashes[slot] != _EMPTY:
+            slot = (slot + 1) & self._mask
+        self._hashes[slot] = spelling_hash
+        self._ids[slot] = spelling_id

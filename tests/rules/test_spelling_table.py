@@ -1,0 +1,69 @@
+"""The table that finds spelling ids for all the words of a text at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from monitor.rules.spelling_table import Hashes, SpellingTable
+from monitor.rules.spellings import SpellingIndex
+from monitor.text.word_spans import Codes, Positions, code_points, word_spans
+
+
+def ids_in(table: SpellingTable, text: str) -> list[int]:
+    codes = code_points(text)
+    spans = word_spans(codes)
+    return table.find(codes, spans, table.hashes(codes, spans.starts, spans.ends)).tolist()
+
+
+def table_of(spellings: list[str]) -> SpellingTable:
+    table = SpellingTable()
+    for spelling_id, spelling in enumerate(spellings):
+        codes = code_points(spelling)
+        table.add(spelling_id, codes, table.hash_of(codes))
+    return table
+
+
+def test_known_words_get_their_ids_and_others_none() -> None:
+    table = table_of(["عين", "الأسد", "3", "4", "Iraq's"])
+    assert ids_in(table, "قصف عين الأسد، 3 و4 Iraq's 34 عين") == [-1, 0, 1, 2, -1, 4, -1, 0]
+
+
+def test_a_word_hashes_the_same_wherever_it_stands() -> None:
+    table = SpellingTable()
+    codes = code_points("ab xab ab")
+    spans = word_spans(codes)
+    hashes = table.hashes(codes, spans.starts, spans.ends).tolist()
+    assert hashes[0] == hashes[2] == table.hash_of(code_points("ab")) != hashes[1]
+
+
+def test_many_spellings_stay_found_as_the_table_grows() -> None:
+    spellings = [f"w{number}" for number in range(20_000)]
+    table = table_of(spellings)
+    assert ids_in(table, " ".join(spellings)) == list(range(20_000))
+
+
+@pytest.fixture
+def one_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every word hashes alike, as two spellings that collide would."""
+
+    def same(self: SpellingTable, codes: Codes, starts: Positions, ends: Positions) -> Hashes:
+        return np.full(len(starts), 12345, np.uint64)
+
+    monkeypatch.setattr(SpellingTable, "hashes", same)
+
+
+@pytest.mark.usefixtures("one_hash")
+def test_a_hash_shared_with_another_spelling_gives_no_id() -> None:
+    table = table_of(["ab", "ba", "abc"])
+    assert ids_in(table, "ab ba abc cd") == [0, -1, -1, -1]
+
+
+@pytest.mark.usefixtures("one_hash")
+def test_the_index_gives_the_right_ids_when_hashes_collide() -> None:
+    index = SpellingIndex({}, [])
+    first = index.words_in("سلام عليكم سلام").ids.tolist()
+    again = index.words_in("عليكم سلام").ids.tolist()
+    assert first[0] == first[2] != first[1]
+    assert again == [first[1], first[0]]
+    assert [index.spellings[i] for i in first] == ["سلام", "عليكم", "سلام"]
