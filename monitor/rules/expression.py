@@ -90,7 +90,12 @@ class GroupRef(Node):
     name: str
 
     def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
-        found = [hit for hit in hits.get(self.group, ()) if hit.mask & scope]
+        group_hits = hits.get(self.group)
+        if not group_hits:
+            return None
+        if scope == ALL_FIELDS:
+            return list(group_hits)  # every hit counts for some field
+        found = [hit for hit in group_hits if hit.mask & scope]
         return found or None
 
     def condition(self, scope: int, full: int, found: Found) -> str:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 
 import numpy as np
 
-from monitor.item import Item, ItemField
+from monitor.item import Item
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
@@ -25,11 +26,10 @@ from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan
 from monitor.rules.spellings import SpellingIndex
 
-_FIELD_ORDER = {item_field: number for number, item_field in enumerate(ItemField)}
-
-
-def _reading_order(hit: Hit) -> tuple[int, int]:
-    return _FIELD_ORDER[hit.field], hit.start
+_READING_ORDER = [0, 0, 1, 0, 2, 0, 1, 0]
+"""By a hit's field bits: its field's place in reading order (title, lead, body)."""
+_BY_PLACE = itemgetter(0, 1)
+"""Of a hit's key (field's place in reading order, start, end): where it is read."""
 
 
 class Matcher:
@@ -64,6 +64,7 @@ class Matcher:
         words = {term for keys, term in self._term_ids.items() if len(keys) == 1}
         words.difference_update(self._pattern_terms)
         self._group_words = [frozenset(words.intersection(terms)) for terms in self._group_terms]
+        self._group_names = [self.rules[rule].groups[local].name for rule, local in self._owner]
         self._predicates = [
             rule_predicate(rule, groups)
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
@@ -118,7 +119,7 @@ class Matcher:
         if not possible:
             return []
         self._locate(possible, scan)
-        matches = map(self.evaluate, possible, [scan] * len(possible))
+        matches = map(self._judge, possible, [scan] * len(possible))
         return [match for match in matches if match is not None]
 
     def scan(self, item: Item) -> ItemScan:
@@ -132,11 +133,12 @@ class Matcher:
 
     def candidates(self, scan: ItemScan) -> list[int]:
         """Rules, in order, whose required groups were all found (or, without any, one group)."""
-        present = np.flatnonzero(scan.found)
+        present = scan.found.nonzero()[0]
         owners = self._group_rule[present[self._required[present]]]
         chosen = np.bincount(owners, minlength=len(self.rules)) == self._required_count
         chosen[self._group_rule[present[self._triggers[present]]]] = True
-        return np.flatnonzero(chosen).tolist()
+        rules: list[int] = chosen.nonzero()[0].tolist()
+        return rules
 
     def _locate(self, rules: Sequence[int], scan: ItemScan) -> None:
         """Locate the single-word terms of the groups of `rules` that were found."""
@@ -159,26 +161,31 @@ class Matcher:
     def rule_hits(self, rule_index: int, scan: ItemScan) -> Hits:
         """The hits of one rule's groups, by the rule's own group index."""
         self._locate([rule_index], scan)
+        return self._located_hits(rule_index, scan)
+
+    def _located_hits(self, rule_index: int, scan: ItemScan) -> dict[int, list[TermHit]]:
         found: dict[int, list[TermHit]] = {}
+        placed, present = scan.placed, scan.occurrences
         for local, gid in enumerate(self._rule_groups[rule_index]):
-            hits = self._group_hits(gid, scan)
+            hits = [
+                TermHit(gid, *place)
+                for term in self._group_terms[gid]
+                if term in present
+                for place in placed(term)
+            ]
             if hits:
                 found[local] = hits
         return found
 
-    def _group_hits(self, gid: int, scan: ItemScan) -> list[TermHit]:
-        occurrences, place = scan.occurrences, scan.place
-        hits = []
-        for term in self._group_terms[gid]:
-            for text_id, first, last in occurrences.get(term, ()):
-                item_field, mask = place(text_id, first)
-                hits.append(TermHit(gid, item_field, mask, text_id, first, last))
-        return hits
-
     def evaluate(self, rule_index: int, scan: ItemScan) -> Match | None:
         """The match of one rule on a scanned item, or None."""
+        self._locate([rule_index], scan)
+        return self._judge(rule_index, scan)
+
+    def _judge(self, rule_index: int, scan: ItemScan) -> Match | None:
+        """`evaluate`, once the rule's terms are located."""
         rule = self.rules[rule_index]
-        local = self.rule_hits(rule_index, scan)
+        local = self._located_hits(rule_index, scan)
         result = rule.expression.evaluate(local, ALL_FIELDS, ALL_FIELDS)
         if result is None:
             return None
@@ -193,15 +200,14 @@ class Matcher:
 
     def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> tuple[Hit, ...]:
         """Hits as a reader sees them: field, character span and text, in reading order."""
-        unique: dict[tuple[ItemField, int, int], Hit] = {}
+        unique: dict[tuple[int, int, int], Hit] = {}
+        spans = [text.spans() for text in scan.texts]
+        sources, order = scan.sources, _READING_ORDER
         for hit in found:
-            start, end = scan.span(hit.text, hit.position, hit.last)
-            key = (hit.field, start, end)
+            starts, ends = spans[hit.text]
+            key = (order[hit.mask], starts[hit.position], ends[hit.last])
             if key not in unique:
-                text = scan.sources[hit.text][start:end]
-                unique[key] = Hit(hit.field, start, end, text, self.group_name(hit.group))
-        return tuple(sorted(unique.values(), key=_reading_order))
-
-    def group_name(self, gid: int) -> str:
-        rule_index, local = self._owner[gid]
-        return self.rules[rule_index].groups[local].name
+                _, start, end = key
+                text = sources[hit.text][start:end]
+                unique[key] = Hit(hit.field, start, end, text, self._group_names[hit.group])
+        return tuple(map(unique.__getitem__, sorted(unique, key=_BY_PLACE)))

@@ -72,11 +72,11 @@ class Ragged:
     def gather(self, rows: Ints) -> tuple[Ints, Ints]:
         """The cells of `rows`, one after another, and for each cell its place in `rows`."""
         lengths = self._lengths.values[rows]
-        owner = np.repeat(np.arange(len(rows)), lengths)
+        owner = np.arange(len(rows)).repeat(lengths)
         if not len(owner):
             return owner, owner
-        ends = np.cumsum(lengths)
-        shift = np.repeat(self._starts.values[rows] - ends + lengths, lengths)
+        ends = lengths.cumsum()
+        shift = (self._starts.values[rows] - ends + lengths).repeat(lengths)
         cells = self._cells.values[shift + np.arange(len(owner))]
         return cells, owner
 

@@ -25,6 +25,10 @@ Occurrence = tuple[int, int, int]
 
 Occurrences = dict[int, list[Occurrence]]
 
+Placed = tuple[ItemField, int, int, int, int]
+"""An occurrence with the field it is shown in and the field bits it counts for:
+(field, bits, text id, first word, last word)."""
+
 TITLE, LEAD, BODY = FIELD_BITS.values()
 _TEXT_FIELDS = np.array([TITLE, 0, LEAD, 0, LEAD | BODY, BODY], np.uint8)
 """The field bits of a word, by where it stands: title, separator, lead, separator, the
@@ -57,12 +61,11 @@ class TextScan:
         """The normalised words joined by single spaces, as patterns see them."""
         return " ".join(self.index.normal.values[self.ids].tolist())
 
-    def span(self, first: int, last: int) -> tuple[int, int]:
-        """Character span of words `first` to `last` in the original text."""
+    def spans(self) -> tuple[list[int], list[int]]:
+        """Where each word starts and ends in the text."""
         if self._spans is None:
             self._spans = (self._starts.tolist(), self._ends.tolist())
-        starts, ends = self._spans
-        return starts[first], ends[last]
+        return self._spans
 
 
 class ItemScan:
@@ -81,6 +84,7 @@ class ItemScan:
         self.occurrences: Occurrences = {}
         """Where each term stands: phrases and patterns at once, single words once located."""
         self._located: set[int] = set()
+        self._placed_terms: dict[int, list[Placed]] = {}
         self.located_rules: set[int] = set()
         """Rules whose terms were located, kept by the matcher."""
         self._terms: tuple[Ints, Ints] | None = None
@@ -94,7 +98,7 @@ class ItemScan:
         words = self.index.words_in("\n".join(self.sources))
         title, lead, _ = self.sources
         begins = (0, len(title) + 1, len(title) + len(lead) + 2)
-        cuts = [0, *np.searchsorted(words.starts, begins[1:]).tolist(), len(words.ids)]
+        cuts = [0, *words.starts.searchsorted(begins[1:]).tolist(), len(words.ids)]
         self.texts = []
         for text_id, (source, begin) in enumerate(zip(self.sources, begins, strict=True)):
             first, last = cuts[text_id], cuts[text_id + 1]
@@ -102,14 +106,17 @@ class ItemScan:
             local = Words(ids, starts - begin, ends - begin)
             self.texts.append(TextScan(source, text_id, self.index, local))
         counts = [cuts[1], cuts[2] - cuts[1], cuts[3] - cuts[2]]
-        self.ids = np.insert(words.ids, cuts[1:3], self.index.ids[SEPARATOR])
+        ids, separator = words.ids, np.array([self.index.ids[SEPARATOR]], np.intp)
+        self.ids = np.concatenate(
+            (ids[: cuts[1]], separator, ids[cuts[1] : cuts[2]], separator, ids[cuts[2] :])
+        )
         self._id_list: list[int] | None = None
         self.starts = (0, counts[0] + 1, counts[0] + counts[1] + 2)
         self._starts = np.array(self.starts, np.intp)
         # The body's opening words are its lead when the lead is derived from it.
-        opening = int(np.searchsorted(self.texts[2]._starts, lead_chars))
+        opening = int(self.texts[2]._starts.searchsorted(lead_chars))
         fields = [counts[0], 1, counts[1], 1, opening, counts[2] - opening]
-        self.fields = np.repeat(_TEXT_FIELDS, fields)
+        self.fields = _TEXT_FIELDS.repeat(fields)
         self._field_bits = self.fields.tobytes()
 
     @property
@@ -134,7 +141,7 @@ class ItemScan:
 
     def _find_phrases(self) -> None:
         ids, index = self.ids, self.index
-        meet = np.flatnonzero(index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]])
+        meet = (index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]).nonzero()[0]
         keys, phrases = index.keys, index.phrases
         for position, first, second in zip(
             meet.tolist(), ids[meet].tolist(), ids[meet + 1].tolist(), strict=True
@@ -183,7 +190,7 @@ class ItemScan:
         wanted[list(todo)] = True
         keep = wanted[every]
         positions = owners[keep]
-        text_ids = np.searchsorted(self._starts, positions, side="right") - 1
+        text_ids = self._starts.searchsorted(positions, side="right") - 1
         local = positions - self._starts[text_ids]
         occurrences = self.occurrences
         for term, text_id, word in zip(
@@ -196,5 +203,13 @@ class ItemScan:
         bits = self._field_bits[self.starts[text_id] + word]
         return _FIELD_OF_BITS[bits], bits
 
-    def span(self, text_id: int, first: int, last: int) -> tuple[int, int]:
-        return self.texts[text_id].span(first, last)
+    def placed(self, term: int) -> list[Placed]:
+        """Every occurrence of a term with the field it is shown in and counts for."""
+        found = self._placed_terms.get(term)
+        if found is None:
+            place = self.place
+            found = self._placed_terms[term] = [
+                (*place(text_id, first), text_id, first, last)
+                for text_id, first, last in self.occurrences.get(term, ())
+            ]
+        return found

@@ -72,7 +72,7 @@ class SpellingTable:
             self._powers, self._inverses = _powers(_BASE, size), _powers(_INVERSE, size)
         prefix = np.zeros(len(codes) + 1, np.uint64)
         # code + 1: a NUL character still counts
-        np.cumsum((codes + np.uint64(1)) * self._powers[: len(codes)], out=prefix[1:])
+        ((codes + np.uint64(1)) * self._powers[: len(codes)]).cumsum(out=prefix[1:])
         found: Hashes = (prefix[ends] - prefix[starts]) * self._inverses[starts]
         return np.maximum(found, np.uint64(1))
 
@@ -93,7 +93,7 @@ class SpellingTable:
         stored = self._hashes[slots]
         here = stored == hashes
         found = np.where(here, self._ids[slots], -1).astype(np.intp)
-        pending = np.flatnonzero(~here & (stored != _EMPTY))
+        pending = (~here & (stored != _EMPTY)).nonzero()[0]
         while len(pending):  # the few whose first slot holds another hash
             slots[pending] = (slots[pending] + 1) & self._mask
             stored = self._hashes[slots[pending]]
@@ -112,12 +112,12 @@ class SpellingTable:
         # Each character of a word against the same character of its id's spelling: reads
         # past a spelling of another length are clipped, and such a word is not the same.
         shift = self._starts.values[ids] - spans.starts
-        stored = self._codes.values.take(np.repeat(shift, lengths) + spans.inside, mode="clip")
+        stored = self._codes.values.take(shift.repeat(lengths) + spans.inside, mode="clip")
         equal = codes[spans.inside] == stored
-        differ = np.flatnonzero(~equal)
+        differ = (~equal).nonzero()[0]
         if len(differ):
-            firsts = np.cumsum(lengths) - lengths
-            same[np.searchsorted(firsts, differ, side="right") - 1] = False
+            firsts = lengths.cumsum() - lengths
+            same[firsts.searchsorted(differ, side="right") - 1] = False
         return same
 
     def add(self, spelling_id: int, spelling_codes: Codes, spelling_hash: int) -> None:

@@ -102,7 +102,7 @@ class SpellingIndex:
         starts, ends = spans.starts, spans.ends
         hashes = self._table.hashes(codes, starts, ends)
         ids = self._table.find(codes, spans, hashes)
-        missing = np.flatnonzero(ids < 0)
+        missing = (ids < 0).nonzero()[0]
         if len(missing):
             return self._learn_missing(text, codes, Words(ids, starts, ends), hashes, missing)
         return Words(ids, starts, ends)
@@ -131,8 +131,8 @@ class SpellingIndex:
             return words
         counts = np.ones(len(ids), np.intp)
         counts[list(split)] = [len(parts) for parts in split.values()]
-        expanded = Words(np.repeat(ids, counts), np.repeat(starts, counts), np.repeat(ends, counts))
-        firsts = np.cumsum(counts) - counts
+        expanded = Words(ids.repeat(counts), starts.repeat(counts), ends.repeat(counts))
+        firsts = counts.cumsum() - counts
         for position, parts in split.items():
             expanded.ids[firsts[position] : firsts[position] + len(parts)] = parts
         return expanded

@@ -64,5 +64,5 @@ def word_spans(codes: Codes) -> Spans:
         between = classes[1:-1] == _APOSTROPHE
         between &= inside[1:-3] & inside[3:-1]
         inside[2:-2] |= between
-    edges = np.flatnonzero(inside[1:] != inside[:-1])
-    return Spans(edges[0::2], edges[1::2], np.flatnonzero(inside) - 1)
+    edges = (inside[1:] != inside[:-1]).nonzero()[0]
+    return Spans(edges[0::2], edges[1::2], inside.nonzero()[0] - 1)
