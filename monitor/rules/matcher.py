@@ -126,8 +126,8 @@ class Matcher:
         """The fields every term group was found in; single words are located on demand."""
         scan = ItemScan(item, self._spellings, len(self._owner))
         if self._patterns:
-            for text_id, text in enumerate(scan.texts):
-                for pattern, first, last in self._patterns.find(text.normal_text()):
+            for text_id, text in enumerate(scan.normal_texts()):
+                for pattern, first, last in self._patterns.find(text):
                     scan.add(self._pattern_terms[pattern], text_id, first, last)
         return scan
 

@@ -51,12 +51,11 @@ class PatternSet:
     def __bool__(self) -> bool:
         return self._set is not None
 
-    def find(self, text: str) -> list[tuple[int, int, int]]:
-        """(pattern index, first word, last word) of every match in `text`, normalised words
-        joined by single spaces."""
-        if self._set is None or not text:
+    def find(self, data: bytes) -> list[tuple[int, int, int]]:
+        """(pattern index, first word, last word) of every match in `data`, normalised words
+        joined by single spaces, in UTF-8."""
+        if self._set is None or not data:
             return []
-        data = text.encode()  # once, rather than by RE2's wrapper at every call
         found: list[tuple[int, int, int]] = []
         for index in self._set.Match(data) or ():
             for m in self._patterns[index].finditer(data):

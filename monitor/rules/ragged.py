@@ -83,3 +83,37 @@ class Ragged:
     def clear(self) -> None:
         for column in (self._starts, self._lengths, self._cells):
             column.clear()
+
+
+class Strings:
+    """Byte strings, appended at the end, read joined by a separator."""
+
+    def __init__(self) -> None:
+        self._starts = Column(np.intp)
+        self._lengths = Column(np.intp)
+        self._bytes = Column(np.uint8)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def append(self, data: bytes) -> None:
+        self._starts.append(len(self._bytes))
+        self._lengths.append(len(data))
+        self._bytes.extend(np.frombuffer(data, np.uint8))
+
+    def joined(self, rows: Ints, separator: int) -> tuple[bytes, Ints]:
+        """The strings of `rows`, each followed by the byte `separator`, and where each
+        string begins in them."""
+        lengths = self._lengths.values[rows] + 1
+        ends = lengths.cumsum()
+        begins = ends - lengths
+        out = np.full(int(ends[-1]) if len(ends) else 0, separator, np.uint8)
+        inside = np.ones(len(out), np.bool_)
+        inside[ends - 1] = False
+        at = inside.nonzero()[0]
+        out[at] = self._bytes.values[at + (self._starts.values[rows] - begins).repeat(lengths - 1)]
+        return out.tobytes(), begins
+
+    def clear(self) -> None:
+        for column in (self._starts, self._lengths, self._bytes):
+            column.clear()

@@ -57,10 +57,6 @@ class TextScan:
         """The words as written (a word that NFKC splits, as its parts)."""
         return list(map(self.index.spellings.__getitem__, self.ids.tolist()))
 
-    def normal_text(self) -> str:
-        """The normalised words joined by single spaces, as patterns see them."""
-        return " ".join(self.index.normal.values[self.ids].tolist())
-
     def spans(self) -> tuple[list[int], list[int]]:
         """Where each word starts and ends in the text."""
         if self._spans is None:
@@ -202,6 +198,20 @@ class ItemScan:
         """The field a word of a text is shown in, and the field bits it counts for."""
         bits = self._field_bits[self.starts[text_id] + word]
         return _FIELD_OF_BITS[bits], bits
+
+    def normal_texts(self) -> list[bytes]:
+        """Each text's normalised words joined by single spaces, in UTF-8, as patterns see
+        them."""
+        # All words at once; a separator's normal form is empty, so its space ends a text.
+        data, begins = self.index.normal.joined(self.ids, ord(" "))
+        begins_at = [*begins.tolist(), len(data)]
+        firsts = self.starts
+        # A text runs from its first word to the space before the separator that ends it.
+        ends = [begins_at[first - 1] - 1 for first in (*firsts[1:], len(self.ids) + 1)]
+        return [
+            data[begins_at[first] : end] if end > begins_at[first] else b""
+            for first, end in zip(firsts, ends, strict=True)
+        ]
 
     def placed(self, term: int) -> list[Placed]:
         """Every occurrence of a term with the field it is shown in and counts for."""

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from monitor.rules.ragged import Column, Ragged
+from monitor.rules.ragged import Column, Ragged, Strings
 from monitor.rules.spelling_table import Hashes, Ids, SpellingTable
 from monitor.text.keys import WordKeys, analyze
 from monitor.text.word_spans import Codes, Positions, code_points, word_spans
@@ -70,8 +70,8 @@ class SpellingIndex:
         """Id -> the spelling."""
         self.keys: list[frozenset[str]] = []
         """Id -> its keys."""
-        self.normal = Column(np.object_)
-        """Id -> its normalised form, as patterns see it."""
+        self.normal = Strings()
+        """Id -> its normalised form in UTF-8, as patterns see it."""
         self.phrases: dict[int, Phrases] = {}
         """Id -> the phrases it starts, for ids that start some."""
         self.terms = Ragged()
@@ -166,7 +166,7 @@ class SpellingIndex:
         self._table.add(spelling_id, codes, spelling_hash)
         self.spellings.append(spelling)
         self.keys.append(word.keys)
-        self.normal.append(word.word)
+        self.normal.append(word.word.encode())
         found = [start for key in word.keys for start in self._index.get(key, ())]
         singles = {term for term, tail in found if not tail}
         self.terms.append(sorted(singles))

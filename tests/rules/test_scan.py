@@ -1,0 +1,44 @@
+"""An item's scan: the texts patterns see, and where each text's words are."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.inputs import read_items, read_path
+from monitor.item import Item
+from monitor.rules.matcher import Matcher
+from monitor.rules.scan import ItemScan
+from monitor.text.normalizer import normalize
+from monitor.text.tokenizer import WORD_RE, words
+from tests.conftest import ALJAZEERA, SEEDS
+
+
+def items() -> list[Item]:
+    found = [item for path in SEEDS for item in read_path(path)]
+    found += list(read_items([str(ALJAZEERA)]))[::60]
+    found += [
+        Item(id="empty", title="", content=""),
+        Item(id="title", title="عين الأسد"),
+        Item(id="lead", summary="Iraq's army", content=""),
+        Item(id="ligature", title="ﻻ تفاوض", summary="قال: ﻻ", content="«ﻻ» ـ نعم"),
+    ]
+    return found
+
+
+@pytest.mark.parametrize("item", items(), ids=lambda item: item.id)
+def test_patterns_see_each_text_normalised(shipped_matcher: Matcher, item: Item) -> None:
+    scan = shipped_matcher.scan(item)
+    expected = [" ".join(words(normalize(text))).encode() for text in scan.sources]
+    assert scan.normal_texts() == expected
+
+
+@pytest.mark.parametrize("item", items(), ids=lambda item: item.id)
+def test_word_spans_are_the_written_words(shipped_matcher: Matcher, item: Item) -> None:
+    scan = ItemScan(item, shipped_matcher._spellings, len(shipped_matcher._owner))
+    for text in scan.texts:
+        starts, ends = text.spans()
+        written = [(m.start(), m.end()) for m in WORD_RE.finditer(text.text)]
+        # A word that NFKC splits stands for each of its parts, with the written span.
+        assert sorted(set(zip(starts, ends, strict=True))) == sorted(
+            span for span in written if normalize(text.text[span[0] : span[1]])
+        )
