@@ -86,7 +86,7 @@ class Ragged:
 
 
 class Strings:
-    """Byte strings, appended at the end, read joined by a separator."""
+    """Byte strings, appended at the end, read many at once."""
 
     def __init__(self) -> None:
         self._starts = Column(np.intp)
@@ -101,18 +101,14 @@ class Strings:
         self._lengths.append(len(data))
         self._bytes.extend(np.frombuffer(data, np.uint8))
 
-    def joined(self, rows: Ints, separator: int) -> tuple[bytes, Ints]:
-        """The strings of `rows`, each followed by the byte `separator`, and where each
-        string begins in them."""
-        lengths = self._lengths.values[rows] + 1
+    def joined(self, rows: Ints) -> tuple[bytes, Ints]:
+        """The strings of `rows`, one after another, and where each begins in them."""
+        lengths = self._lengths.values[rows]
         ends = lengths.cumsum()
         begins = ends - lengths
-        out = np.full(int(ends[-1]) if len(ends) else 0, separator, np.uint8)
-        inside = np.ones(len(out), np.bool_)
-        inside[ends - 1] = False
-        at = inside.nonzero()[0]
-        out[at] = self._bytes.values[at + (self._starts.values[rows] - begins).repeat(lengths - 1)]
-        return out.tobytes(), begins
+        at = np.arange(int(ends[-1]) if len(ends) else 0)
+        at += (self._starts.values[rows] - begins).repeat(lengths)
+        return self._bytes.values[at].tobytes(), begins
 
     def clear(self) -> None:
         for column in (self._starts, self._lengths, self._bytes):

@@ -202,8 +202,8 @@ class ItemScan:
     def normal_texts(self) -> list[bytes]:
         """Each text's normalised words joined by single spaces, in UTF-8, as patterns see
         them."""
-        # All words at once; a separator's normal form is empty, so its space ends a text.
-        data, begins = self.index.normal.joined(self.ids, ord(" "))
+        # All words at once, each with its space; a separator is a space alone.
+        data, begins = self.index.normal.joined(self.ids)
         begins_at = [*begins.tolist(), len(data)]
         firsts = self.starts
         # A text runs from its first word to the space before the separator that ends it.

@@ -71,7 +71,7 @@ class SpellingIndex:
         self.keys: list[frozenset[str]] = []
         """Id -> its keys."""
         self.normal = Strings()
-        """Id -> its normalised form in UTF-8, as patterns see it."""
+        """Id -> its normalised form in UTF-8 and a space, as patterns see it."""
         self.phrases: dict[int, Phrases] = {}
         """Id -> the phrases it starts, for ids that start some."""
         self.terms = Ragged()
@@ -166,7 +166,7 @@ class SpellingIndex:
         self._table.add(spelling_id, codes, spelling_hash)
         self.spellings.append(spelling)
         self.keys.append(word.keys)
-        self.normal.append(word.word.encode())
+        self.normal.append(word.word.encode() + b" ")
         found = [start for key in word.keys for start in self._index.get(key, ())]
         singles = {term for term, tail in found if not tail}
         self.terms.append(sorted(singles))
