@@ -36,6 +36,9 @@ def _powers(base: np.uint64, count: int) -> Hashes:
     return np.cumprod(powers, dtype=np.uint64)  # wraps modulo 2**64, as wanted
 
 
+_KEPT_POWERS = 1 << 16
+"""Powers kept between texts: enough for a long article (items average 4,000 characters)."""
+
 _FIRST_BITS = 12
 """A new table's 4,096 slots; it doubles as it fills, staying small enough for the cache."""
 
@@ -67,13 +70,16 @@ class SpellingTable:
 
     def hashes(self, codes: Codes, starts: Positions, ends: Positions) -> Hashes:
         """The hash of each word, code points `starts[i]` to `ends[i]` of `codes`."""
-        if len(codes) > len(self._powers):
-            size = 2 * len(codes)
-            self._powers, self._inverses = _powers(_BASE, size), _powers(_INVERSE, size)
+        powers, inverses = self._powers, self._inverses
+        if len(codes) > len(powers):
+            size = 1 << (len(codes) - 1).bit_length()
+            powers, inverses = _powers(_BASE, size), _powers(_INVERSE, size)
+            if size <= _KEPT_POWERS:  # a huge text's are dropped after it
+                self._powers, self._inverses = powers, inverses
         prefix = np.zeros(len(codes) + 1, np.uint64)
         # code + 1: a NUL character still counts
-        ((codes + np.uint64(1)) * self._powers[: len(codes)]).cumsum(out=prefix[1:])
-        found: Hashes = (prefix[ends] - prefix[starts]) * self._inverses[starts]
+        ((codes + np.uint64(1)) * powers[: len(codes)]).cumsum(out=prefix[1:])
+        found: Hashes = (prefix[ends] - prefix[starts]) * inverses[starts]
         return np.maximum(found, np.uint64(1))
 
     def hash_of(self, spelling_codes: Codes) -> int:

@@ -67,3 +67,10 @@ def test_the_index_gives_the_right_ids_when_hashes_collide() -> None:
     assert first[0] == first[2] != first[1]
     assert again == [first[1], first[0]]
     assert [index.spellings[i] for i in first] == ["سلام", "عليكم", "سلام"]
+
+
+def test_a_text_longer_than_the_kept_powers_hashes_alike() -> None:
+    table = table_of(["ab", "عين"])
+    long = "ab " * 40_000 + "عين"
+    assert ids_in(table, long)[-2:] == [0, 1]
+    assert ids_in(table, "عين ab") == [1, 0]
