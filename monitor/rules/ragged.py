@@ -72,11 +72,11 @@ class Ragged:
     def gather(self, rows: Ints) -> tuple[Ints, Ints]:
         """The cells of `rows`, one after another, and for each cell its place in `rows`."""
         lengths = self._lengths.values[rows]
-        owner = np.arange(len(rows)).repeat(lengths)
-        if not len(owner):
-            return owner, owner
+        owner = lengths.nonzero()[0]  # most rows of an item's words are empty
+        lengths = lengths[owner]
         ends = lengths.cumsum()
-        shift = (self._starts.values[rows] - ends + lengths).repeat(lengths)
+        shift = (self._starts.values[rows[owner]] - ends + lengths).repeat(lengths)
+        owner = owner.repeat(lengths)
         cells = self._cells.values[shift + np.arange(len(owner))]
         return cells, owner
 

@@ -100,12 +100,17 @@ class SpellingTable:
         here = stored == hashes
         found = np.where(here, self._ids[slots], -1).astype(np.intp)
         pending = (~here & (stored != _EMPTY)).nonzero()[0]
-        while len(pending):  # the few whose first slot holds another hash
-            slots[pending] = (slots[pending] + 1) & self._mask
-            stored = self._hashes[slots[pending]]
-            here = stored == hashes[pending]
-            found[pending[here]] = self._ids[slots[pending[here]]]
-            pending = pending[~here & (stored != _EMPTY)]
+        if len(pending):  # the few whose first slot holds another hash probe on, one by one
+            table, ids, mask = self._hashes, self._ids, self._mask
+            for word, slot, wanted in zip(
+                pending.tolist(), slots[pending].tolist(), hashes[pending].tolist(), strict=True
+            ):
+                slot = (slot + 1) & mask
+                while (held := int(table[slot])) != _EMPTY:
+                    if held == wanted:
+                        found[word] = ids[slot]
+                        break
+                    slot = (slot + 1) & mask
         return found
 
     def _same_codes(self, codes: Codes, spans: Spans, ids: Ids) -> npt.NDArray[np.bool_]:
