@@ -15,7 +15,8 @@ from tests.conftest import ALJAZEERA, SEEDS
 
 def items() -> list[Item]:
     found = [item for path in SEEDS for item in read_path(path)]
-    found += list(read_items([str(ALJAZEERA)]))[::60]
+    if ALJAZEERA.exists():
+        found += list(read_items([str(ALJAZEERA)]))[::60]
     found += [
         Item(id="empty", title="", content=""),
         Item(id="title", title="عين الأسد"),
