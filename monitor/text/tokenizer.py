@@ -14,9 +14,6 @@ _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d"
 WORD_RE = re.compile(rf"[\w{_MARKS}]+(?:['\u2019][\w{_MARKS}]+)*")
 """One word of original text."""
 
-WORD_SPLIT = re.compile(f"({WORD_RE.pattern})")
-"""Splits a text into separator, word, separator, word, ..., separator."""
-
 
 def iter_words(text: str) -> Iterator[re.Match[str]]:
     """Yield a regex match for each word of `text`, in order."""
