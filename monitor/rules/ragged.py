@@ -26,7 +26,7 @@ class Column:
     def __len__(self) -> int:
         return self._size
 
-    def append(self, value: object) -> None:
+    def append(self, value: int) -> None:
         self._make_room(1)
         self._values[self._size] = value
         self._size += 1
@@ -53,63 +53,40 @@ class Column:
 
 
 class Ragged:
-    """Rows of integers of any length, appended at the end."""
+    """Rows of values of any length (integers unless told), appended at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: type[np.generic] = np.intp) -> None:
         self._starts = Column(np.intp)
         self._lengths = Column(np.intp)
-        self._cells = Column(np.intp)
+        self._cells = Column(dtype)
 
     def __len__(self) -> int:
         return len(self._starts)
 
-    def append(self, row: Sequence[int]) -> None:
+    def append(self, row: Sequence[int] | npt.NDArray[Any]) -> None:
         self._starts.append(len(self._cells))
         self._lengths.append(len(row))
-        if row:
+        if len(row):
             self._cells.extend(row)
 
-    def gather(self, rows: Ints) -> tuple[Ints, Ints]:
+    def gather(self, rows: Ints) -> tuple[npt.NDArray[Any], Ints]:
         """The cells of `rows`, one after another, and for each cell its place in `rows`."""
         lengths = self._lengths.values[rows]
         owner = lengths.nonzero()[0]  # most rows of an item's words are empty
-        lengths = lengths[owner]
-        ends = lengths.cumsum()
-        shift = (self._starts.values[rows[owner]] - ends + lengths).repeat(lengths)
-        owner = owner.repeat(lengths)
-        cells = self._cells.values[shift + np.arange(len(owner))]
-        return cells, owner
+        cells, _ = self._cells_of(rows[owner], lengths[owner])
+        return cells, owner.repeat(lengths[owner])
 
-    def clear(self) -> None:
-        for column in (self._starts, self._lengths, self._cells):
-            column.clear()
+    def concatenated(self, rows: Ints) -> tuple[npt.NDArray[Any], Ints]:
+        """The cells of `rows`, one after another, and where each row begins in them."""
+        return self._cells_of(rows, self._lengths.values[rows])
 
-
-class Strings:
-    """Byte strings, appended at the end, read many at once."""
-
-    def __init__(self) -> None:
-        self._starts = Column(np.intp)
-        self._lengths = Column(np.intp)
-        self._bytes = Column(np.uint8)
-
-    def __len__(self) -> int:
-        return len(self._starts)
-
-    def append(self, data: bytes) -> None:
-        self._starts.append(len(self._bytes))
-        self._lengths.append(len(data))
-        self._bytes.extend(np.frombuffer(data, np.uint8))
-
-    def joined(self, rows: Ints) -> tuple[bytes, Ints]:
-        """The strings of `rows`, one after another, and where each begins in them."""
-        lengths = self._lengths.values[rows]
+    def _cells_of(self, rows: Ints, lengths: Ints) -> tuple[npt.NDArray[Any], Ints]:
         ends = lengths.cumsum()
         begins = ends - lengths
         at = np.arange(int(ends[-1]) if len(ends) else 0)
         at += (self._starts.values[rows] - begins).repeat(lengths)
-        return self._bytes.values[at].tobytes(), begins
+        return self._cells.values[at], begins
 
     def clear(self) -> None:
-        for column in (self._starts, self._lengths, self._bytes):
+        for column in (self._starts, self._lengths, self._cells):
             column.clear()

@@ -52,11 +52,6 @@ class TextScan:
         self.ids, self._starts, self._ends = words
         self._spans: tuple[list[int], list[int]] | None = None
 
-    @property
-    def words(self) -> list[str]:
-        """The words as written (a word that NFKC splits, as its parts)."""
-        return list(map(self.index.spellings.__getitem__, self.ids.tolist()))
-
     def spans(self) -> tuple[list[int], list[int]]:
         """Where each word starts and ends in the text."""
         if self._spans is None:
@@ -110,7 +105,7 @@ class ItemScan:
         self.starts = (0, counts[0] + 1, counts[0] + counts[1] + 2)
         self._starts = np.array(self.starts, np.intp)
         # The body's opening words are its lead when the lead is derived from it.
-        opening = int(self.texts[2]._starts.searchsorted(lead_chars))
+        opening = int(words.starts.searchsorted(begins[2] + lead_chars)) - cuts[2]
         fields = [counts[0], 1, counts[1], 1, opening, counts[2] - opening]
         self.fields = _TEXT_FIELDS.repeat(fields)
         self._field_bits = self.fields.tobytes()
@@ -203,7 +198,8 @@ class ItemScan:
         """Each text's normalised words joined by single spaces, in UTF-8, as patterns see
         them."""
         # All words at once, each with its space; a separator is a space alone.
-        data, begins = self.index.normal.joined(self.ids)
+        cells, begins = self.index.normal.concatenated(self.ids)
+        data = cells.tobytes()
         begins_at = [*begins.tolist(), len(data)]
         firsts = self.starts
         # A text runs from its first word to the space before the separator that ends it.

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from monitor.rules.ragged import Column, Ragged, Strings
+from monitor.rules.ragged import Column, Ragged
 from monitor.rules.spelling_table import Hashes, Ids, SpellingTable
 from monitor.text.keys import WordKeys, analyze
 from monitor.text.word_spans import Codes, Positions, code_points, word_spans
@@ -70,7 +70,7 @@ class SpellingIndex:
         """Id -> the spelling."""
         self.keys: list[frozenset[str]] = []
         """Id -> its keys."""
-        self.normal = Strings()
+        self.normal = Ragged(np.uint8)
         """Id -> its normalised form in UTF-8 and a space, as patterns see it."""
         self.phrases: dict[int, Phrases] = {}
         """Id -> the phrases it starts, for ids that start some."""
@@ -166,7 +166,7 @@ class SpellingIndex:
         self._table.add(spelling_id, codes, spelling_hash)
         self.spellings.append(spelling)
         self.keys.append(word.keys)
-        self.normal.append(word.word.encode() + b" ")
+        self.normal.append(np.frombuffer(word.word.encode() + b" ", np.uint8))
         found = [start for key in word.keys for start in self._index.get(key, ())]
         singles = {term for term, tail in found if not tail}
         self.terms.append(sorted(singles))

@@ -107,12 +107,13 @@ def brute_force(matcher: Matcher, texts: list[Any]) -> Occurrences:
     found: Occurrences = {}
     for text in texts:
         at: dict[str, list[int]] = {}
-        for position, word in enumerate(text.words):
+        written = [matcher._spellings.spellings[i] for i in text.ids.tolist()]
+        for position, word in enumerate(written):
             for key in keys_of(word):
                 at.setdefault(key, []).append(position)
         for term_keys, term in matcher._term_ids.items():
             for first in at.get(term_keys[0], ()):
-                rest = text.words[first + 1 : first + len(term_keys)]
+                rest = written[first + 1 : first + len(term_keys)]
                 if len(rest) == len(term_keys) - 1 and all(
                     key in keys_of(word) for key, word in zip(term_keys[1:], rest, strict=True)
                 ):

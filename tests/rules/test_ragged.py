@@ -48,3 +48,13 @@ def test_a_row_longer_than_the_whole_table_so_far() -> None:
     cells, owners = table.gather(np.array([2, 1, 0], np.intp))
     assert cells.tolist() == [2, 3, *range(5000), 1]
     assert owners.tolist() == [0, 0] + [1] * 5000 + [2]
+
+
+def test_rows_of_bytes_concatenated_with_where_each_begins() -> None:
+    table = Ragged(np.uint8)
+    for word in (b"ab ", b"", b"cde "):
+        table.append(np.frombuffer(word, np.uint8))
+    cells, begins = table.concatenated(np.array([2, 0, 1, 2], np.intp))
+    assert cells.tobytes() == b"cde ab cde "
+    assert begins.tolist() == [0, 4, 7, 7]
+    assert table.concatenated(np.array([], np.intp))[0].tobytes() == b""
