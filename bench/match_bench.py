@@ -393,7 +393,6 @@ def time_baseline(
 
 def clear_analysis_caches() -> None:
     text_keys.analyze.cache_clear()
-    text_keys.word_keys.cache_clear()
 
 
 def time_matcher(

@@ -9,7 +9,7 @@ from monitor.item import ItemField
 from monitor.rules.model import Severity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """Where a term was found: a field and a character span in that field's original text."""
 
@@ -23,7 +23,7 @@ class Hit:
         return {"field": self.field.value, "start": self.start, "end": self.end, "text": self.text}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A rule that matched an item; `alert` False means a mention, recorded but not paged."""
 

@@ -140,7 +140,7 @@ class ItemScan:
             here, following = phrases[first], keys[second]
             if here.seconds.isdisjoint(following):
                 continue  # the bits of another key met
-            for key in here.seconds & following:
+            for key in here.seconds.intersection(following):
                 for term, rest in here.by_second[key]:
                     if not rest or self._continues(position + 2, rest):
                         self._place(term, position, position + 1 + len(rest))

@@ -21,7 +21,7 @@ import numpy as np
 
 from monitor.rules.ragged import Column, Ragged
 from monitor.rules.spelling_table import Hashes, Ids, SpellingTable
-from monitor.text.keys import WordKeys, analyze
+from monitor.text.keys import WordKeys, analyze_uncached
 from monitor.text.word_spans import Codes, Positions, code_points, word_spans
 
 CACHE_LIMIT = 300_000
@@ -68,8 +68,9 @@ class SpellingIndex:
         """Spelling -> id; a spelling that NFKC splits into several words has none."""
         self.spellings: list[str] = []
         """Id -> the spelling."""
-        self.keys: list[frozenset[str]] = []
-        """Id -> its keys."""
+        self.keys: list[tuple[str, ...]] = []
+        """Id -> its keys: a tuple, since a tuple of strings is no work for the garbage
+        collector, and a frozenset is."""
         self.normal = Ragged(np.uint8)
         """Id -> its normalised form in UTF-8 and a space, as patterns see it."""
         self.phrases: dict[int, Phrases] = {}
@@ -138,7 +139,7 @@ class SpellingIndex:
         return expanded
 
     def _learn(self, spelling: str, codes: Codes, spelling_hash: int) -> None:
-        words = analyze(spelling)
+        words = analyze_uncached(spelling)
         if len(words) == 1:
             self._add(spelling, words[0], codes, spelling_hash)
         else:
@@ -165,7 +166,7 @@ class SpellingIndex:
         spelling_id = self.ids[spelling] = len(self.keys)
         self._table.add(spelling_id, codes, spelling_hash)
         self.spellings.append(spelling)
-        self.keys.append(word.keys)
+        self.keys.append(tuple(word.keys))
         self.normal.append(np.frombuffer(word.word.encode() + b" ", np.uint8))
         found = [start for key in word.keys for start in self._index.get(key, ())]
         singles = {term for term, tail in found if not tail}

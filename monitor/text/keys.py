@@ -95,7 +95,6 @@ def english_exact(word: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=200_000)
 def word_keys(word: str) -> WordKeys:
     """Every key under which the normalised `word` can be matched."""
     if is_arabic(word):
@@ -124,4 +123,10 @@ def term_key(word: str, *, stemmed: bool) -> str:
 @functools.lru_cache(maxsize=200_000)
 def analyze(raw: str) -> tuple[WordKeys, ...]:
     """The keys of each word in one raw word (NFKC may split a ligature into words)."""
+    return analyze_uncached(raw)
+
+
+def analyze_uncached(raw: str) -> tuple[WordKeys, ...]:
+    """`analyze` without its cache, for the matcher's spelling index: it keeps what it
+    learns itself, and a second copy would only give the garbage collector more to walk."""
     return tuple(word_keys(part) for part in words(normalize(raw)))
