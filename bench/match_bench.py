@@ -24,9 +24,11 @@ What it does
    are written as YAML files into a temporary directory and loaded, together
    with the shipped rules/ directory, with monitor.rules.loader.load_rules, so
    the real loader and compiler run.
-4. Times Matcher.match over the whole corpus: a cold first pass (fresh
-   matcher, analysis caches cleared), then warm: round the corpus again and
-   again until the warm time budget is spent (the last pass may be partial).
+4. Times Matcher.match_many over the whole corpus, in jobs of
+   monitor.queue.BATCH_SIZE items as a worker gets them: a cold first pass
+   (fresh matcher, analysis caches cleared), then warm: round the corpus again
+   and again until the warm time budget is spent (the last pass may be
+   partial).
 5. Times the baseline on a sample of items (a fixed shuffle of the corpus, as
    many items as fit the time budget).  The baseline compiles one Python `re`
    pattern per rule: an alternation of every word and phrase of every group
@@ -86,6 +88,7 @@ import table  # noqa: E402
 
 from monitor.inputs import read_items  # noqa: E402
 from monitor.item import Item  # noqa: E402
+from monitor.queue import BATCH_SIZE  # noqa: E402
 from monitor.rules.loader import load_rules  # noqa: E402
 from monitor.rules.matcher import Matcher  # noqa: E402
 from monitor.rules.model import TermMode  # noqa: E402
@@ -395,19 +398,25 @@ def clear_analysis_caches() -> None:
     text_keys.analyze.cache_clear()
 
 
+def jobs(indexes: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`indexes` in runs of BATCH_SIZE, as the poller queues items for the workers."""
+    for start in range(0, len(indexes), BATCH_SIZE):
+        yield indexes[start : start + BATCH_SIZE]
+
+
 def time_matcher(
     label: str, matcher: Matcher, corpus: Corpus, indexes: Sequence[int]
 ) -> tuple[Timing, int, set[str]]:
     found = alerts = nbytes = 0
     rules_hit: set[str] = set()
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    for index in indexes:
-        matches = matcher.match(corpus.items[index])
-        found += len(matches)
-        for m in matches:
-            alerts += m.alert
-            rules_hit.add(m.rule)
-        nbytes += corpus.sizes[index]
+    for job in jobs(indexes):
+        for matches in matcher.match_many([corpus.items[index] for index in job]):
+            found += len(matches)
+            for m in matches:
+                alerts += m.alert
+                rules_hit.add(m.rule)
+        nbytes += sum(corpus.sizes[index] for index in job)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     return Timing(label, len(indexes), nbytes, wall, cpu, found), alerts, rules_hit
 
@@ -417,16 +426,18 @@ def time_matcher_warm(
 ) -> Timing:
     """Go round the corpus in `order` until `budget` CPU seconds are spent (the last pass
     may be partial, hence the shuffled order: a partial pass is still a fair sample)."""
-    count = len(corpus.items)
+    looped = [*order, *order[:BATCH_SIZE]]  # so that a job may run past the end
     done = found = nbytes = 0
     wall0, cpu0 = time.perf_counter(), time.process_time()
     while time.process_time() - cpu0 < budget:
-        index = order[done % count]
-        found += len(matcher.match(corpus.items[index]))
-        nbytes += corpus.sizes[index]
-        done += 1
+        start = done % len(order)
+        job = looped[start : start + BATCH_SIZE]
+        found += sum(map(len, matcher.match_many([corpus.items[index] for index in job])))
+        nbytes += sum(corpus.sizes[index] for index in job)
+        done += len(job)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return Timing(f"ours, warm ({done / count:.1f} passes)", done, nbytes, wall, cpu, found)
+    passes = done / len(order)
+    return Timing(f"ours, warm ({passes:.1f} passes)", done, nbytes, wall, cpu, found)
 
 
 # --------------------------------------------------------------------------- report

@@ -53,11 +53,12 @@ class Pipeline:
     def process(self, items: Sequence[Item], at: Sequence[float] | None, clock: Clock) -> float:
         """Match, record and group each item; return the latest clock time seen."""
         latest = 0.0
-        for index, item in enumerate(items):
+        found = self.rules.matcher.match_many(items)
+        for index, (item, matches) in enumerate(zip(items, found, strict=True)):
             now = at[index] if at is not None else clock.now()
             latest = max(latest, now)
             self.history.record_item(item)
-            for match in self.rules.matcher.match(item):
+            for match in matches:
                 if match.alert:
                     self._group(item, match, now)
         return latest

@@ -6,16 +6,19 @@ each distinct spelling of a word is analysed once and cached, so the cost of
 matching grows with the text, not with the number of rules. A candidate rule
 is first judged by the fields its groups were found in (a compiled predicate);
 only one that may hold has its terms located word by word and its expression
-evaluated on them.
+evaluated on them. Items are scanned, their candidates found and their words
+located a batch at a time (see monitor.rules.scan); rules are judged item by
+item.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
 
 import numpy as np
+import numpy.typing as npt
 
 from monitor.item import Item
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
@@ -23,13 +26,35 @@ from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import rule_predicate
 from monitor.rules.rule import Rule
-from monitor.rules.scan import ItemScan
+from monitor.rules.scan import ItemScan, ScanBatch
 from monitor.rules.spellings import SpellingIndex
 
 _READING_ORDER = [0, 0, 1, 0, 2, 0, 1, 0]
 """By a hit's field bits: its field's place in reading order (title, lead, body)."""
 _BY_PLACE = itemgetter(0, 1)
 """Of a hit's key (field's place in reading order, start, end): where it is read."""
+
+BATCH_CHARS = 30_000
+"""Items are scanned together until their texts hold this many characters: enough to pay
+numpy's cost per call once for several items, few enough for their arrays to stay in the
+processor's cache."""
+
+
+def batches(items: Sequence[Item], limit: int | None = None) -> Iterator[list[Item]]:
+    """`items` in order, in runs of at most `limit` characters (BATCH_CHARS unless told);
+    an item longer than that is a run of its own."""
+    limit = BATCH_CHARS if limit is None else limit
+    run: list[Item] = []
+    size = 0
+    for item in items:
+        chars = len(item.title) + len(item.summary) + len(item.content)
+        if run and size + chars > limit:
+            yield run
+            run, size = [], 0
+        run.append(item)
+        size += chars
+    if run:
+        yield run
 
 
 class Matcher:
@@ -107,47 +132,76 @@ class Matcher:
 
     def match(self, item: Item) -> list[Match]:
         """Every rule that matches `item`, alerting or not, in rule order."""
-        scan = self.scan(item)
+        return self.match_many([item])[0]
+
+    def match_many(self, items: Sequence[Item]) -> list[list[Match]]:
+        """`match` of each item, scanned a batch at a time."""
+        found: list[list[Match]] = []
+        for batch_items in batches(items):
+            batch = self._scan_batch(batch_items)
+            scans = batch.item_scans()
+            possible = list(map(self._possible, batch_items, scans, self._candidates(batch.found)))
+            batch.locate(
+                {
+                    n: self._words_to_locate(rules, scans[n])
+                    for n, rules in enumerate(possible)
+                    if rules
+                }
+            )
+            for scan, rules in zip(scans, possible, strict=True):
+                matches = map(self._judge, rules, [scan] * len(rules))
+                found.append([match for match in matches if match is not None])
+        return found
+
+    def _possible(self, item: Item, scan: ItemScan, candidates: list[int]) -> list[int]:
+        """The candidates that may hold by the fields their groups were found in, and whose
+        filters let the item through."""
         found = scan.found_bytes()
         language = item.language
         rules, predicates = self.rules, self._predicates
-        possible = [
+        return [
             rule_index
-            for rule_index in self.candidates(scan)
+            for rule_index in candidates
             if predicates[rule_index](found) and rules[rule_index].accepts(item, language)
         ]
-        if not possible:
-            return []
-        self._locate(possible, scan)
-        matches = map(self._judge, possible, [scan] * len(possible))
-        return [match for match in matches if match is not None]
 
     def scan(self, item: Item) -> ItemScan:
         """The fields every term group was found in; single words are located on demand."""
-        scan = ItemScan(item, self._spellings, len(self._owner))
-        if self._patterns:
-            for text_id, text in enumerate(scan.normal_texts()):
-                for pattern, first, last in self._patterns.find(text):
-                    scan.add(self._pattern_terms[pattern], text_id, first, last)
-        return scan
+        return self._scan_batch([item]).item_scans()[0]
 
-    def candidates(self, scan: ItemScan) -> list[int]:
-        """Rules, in order, whose required groups were all found (or, without any, one group)."""
-        present = scan.found.nonzero()[0]
-        owners = self._group_rule[present[self._required[present]]]
-        chosen = np.bincount(owners, minlength=len(self.rules)) == self._required_count
-        chosen[self._group_rule[present[self._triggers[present]]]] = True
-        rules: list[int] = chosen.nonzero()[0].tolist()
-        return rules
+    def _scan_batch(self, items: Sequence[Item]) -> ScanBatch:
+        groups = len(self._owner)
+        return ScanBatch(items, self._spellings, groups, self._patterns, self._pattern_terms)
+
+    def _candidates(self, found: npt.NDArray[np.uint8]) -> list[list[int]]:
+        """For each item (a row of `found`), the rules, in order, whose required groups were
+        all found in it (or, requiring none, one group)."""
+        rules = len(self.rules)
+        items, present = found.nonzero()
+        required = self._required[present]
+        owners = items[required] * rules + self._group_rule[present[required]]
+        chosen = np.bincount(owners, minlength=len(found) * rules)
+        chosen = chosen == np.tile(self._required_count, len(found))
+        triggers = self._triggers[present]
+        chosen[items[triggers] * rules + self._group_rule[present[triggers]]] = True
+        item_of, rule_of = chosen.reshape(len(found), rules).nonzero()
+        ends = np.bincount(item_of, minlength=len(found)).cumsum().tolist()
+        listed: list[int] = rule_of.tolist()
+        return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
 
     def _locate(self, rules: Sequence[int], scan: ItemScan) -> None:
         """Locate the single-word terms of the groups of `rules` that were found."""
+        scan.locate(self._words_to_locate(rules, scan))
+
+    def _words_to_locate(self, rules: Sequence[int], scan: ItemScan) -> set[int]:
+        """The single-word terms of the found groups of those of `rules` not yet located."""
         todo = [rule for rule in rules if rule not in scan.located_rules]
-        if todo:
-            scan.located_rules.update(todo)
-            found = scan.found_bytes()
-            groups = [gid for rule in todo for gid in self._rule_groups[rule] if found[gid]]
-            scan.locate(set().union(*map(self._group_words.__getitem__, groups)))
+        if not todo:
+            return set()
+        scan.located_rules.update(todo)
+        found = scan.found_bytes()
+        groups = [gid for rule in todo for gid in self._rule_groups[rule] if found[gid]]
+        return set().union(*map(self._group_words.__getitem__, groups))
 
     def rule_index(self, rule_id: str) -> int:
         """The position of a rule by id; KeyError when there is none."""

@@ -1,22 +1,25 @@
-"""One item's words and where each term group was found in them.
+"""Items' words and where each term group was found in them.
 
-The words of the title, lead and body stand in one array of spelling ids
-(SEPARATOR between texts), and numpy reads the spelling index for all of them
-at once: the fields each group was found in, and the places where a word and
-the next may start a phrase. Python looks closer only at those places, and
-locates single-word terms only when asked, for the rules that may match.
+Items are scanned several at a time. The words of all their titles, leads and
+bodies stand in one array of spelling ids (SEPARATOR between texts), and numpy
+reads the spelling index for all of them at once: the fields each group was
+found in, and the places where a word and the next may start a phrase. Python
+looks closer only at those places, and locates single-word terms only when
+asked, for the rules that may match. Numpy's cost per call, which on one
+item's few thousand words is most of its cost, is then paid once a batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
-from itertools import repeat
+from collections.abc import Mapping, Sequence, Set
+from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.item import Item, ItemField, field_texts
+from monitor.item import FieldTexts, Item, ItemField, field_texts
 from monitor.rules.expression import FIELD_BITS
+from monitor.rules.pattern_set import PatternSet
 from monitor.rules.ragged import Ints
 from monitor.rules.spellings import SEPARATOR, SpellingIndex, Words
 
@@ -29,10 +32,14 @@ Placed = tuple[ItemField, int, int, int, int]
 """An occurrence with the field it is shown in and the field bits it counts for:
 (field, bits, text id, first word, last word)."""
 
+TEXTS = 3
+"""Title, lead and body: the texts of an item, by text id."""
+
 TITLE, LEAD, BODY = FIELD_BITS.values()
-_TEXT_FIELDS = np.array([TITLE, 0, LEAD, 0, LEAD | BODY, BODY], np.uint8)
-"""The field bits of a word, by where it stands: title, separator, lead, separator, the
-body's opening words when they are the lead, the rest of the body."""
+_TEXT_FIELDS = np.array([TITLE, 0, LEAD, 0, LEAD | BODY, BODY, 0], np.uint8)
+"""The field bits of a word, by where it stands in its item: title, separator, lead,
+separator, the body's opening words when they are the lead, the rest of the body, and the
+separator before the next item."""
 
 _FIELD_OF_BITS = {
     TITLE: ItemField.TITLE,
@@ -42,172 +49,90 @@ _FIELD_OF_BITS = {
 }
 
 
+def item_sources(texts: FieldTexts) -> tuple[str, str, str]:
+    """An item's texts 0, 1 and 2: its title, its lead when the lead is not the body's
+    opening (else empty), and its body."""
+    return (texts.title, "" if texts.lead_in_body else texts.lead, texts.body)
+
+
 class TextScan:
     """One text's words: the id of each and where it stands in the text."""
 
-    def __init__(self, text: str, text_id: int, index: SpellingIndex, words: Words) -> None:
+    def __init__(
+        self, text: str, text_id: int, words: Words, first: int, count: int, begin: int
+    ) -> None:
         self.text = text
         self.text_id = text_id
-        self.index = index
-        self.ids, self._starts, self._ends = words
+        self.ids = words.ids[first : first + count]
+        self._words = words
+        """The batch's words, of which this text's are `count` from `first`."""
+        self._first = first
+        self._begin = begin
+        """Where the text begins in the batch's texts, joined."""
         self._spans: tuple[list[int], list[int]] | None = None
 
     def spans(self) -> tuple[list[int], list[int]]:
         """Where each word starts and ends in the text."""
         if self._spans is None:
-            self._spans = (self._starts.tolist(), self._ends.tolist())
+            first, last = self._first, self._first + len(self.ids)
+            starts, ends = (part[first:last] - self._begin for part in self._words[1:])
+            self._spans = (starts.tolist(), ends.tolist())
         return self._spans
 
 
 class ItemScan:
     """The title (text 0), separate lead (1) and body (2) of an item, scanned."""
 
-    def __init__(self, item: Item, index: SpellingIndex, groups: int) -> None:
-        index.begin_item()
-        self.index = index
-        texts = field_texts(item)
-        lead = "" if texts.lead_in_body else texts.lead
-        self.sources = (texts.title, lead, texts.body)
-        self._split_words(texts.lead_chars)
-        self._found: npt.NDArray[np.uint8] = np.zeros(groups, np.uint8)
-        self._placed: tuple[list[int], list[int]] = ([], [])
+    def __init__(
+        self,
+        batch: ScanBatch,
+        number: int,
+        sources: tuple[str, str, str],
+        texts: list[TextScan],
+        field_bits: bytes,
+        found: npt.NDArray[np.uint8],
+    ) -> None:
+        self._batch = batch
+        self._number = number
+        """Its place in the batch."""
+        self.sources = sources
+        self.texts = texts
+        self._field_bits = field_bits
+        """The field bits of the title's, lead's and body's words, a SEPARATOR's (0)
+        between texts, one byte each."""
+        title, lead, _ = (len(text.ids) for text in texts)
+        self.starts = (0, title + 1, title + lead + 2)
+        """Where each text's words begin in `ids`."""
+        self.found = found
+        """The field bits each group was found in."""
         self._found_bytes: bytes | None = None
-        self.occurrences: Occurrences = {}
-        """Where each term stands: phrases and patterns at once, single words once located."""
-        self._located: set[int] = set()
         self._placed_terms: dict[int, list[Placed]] = {}
         self.located_rules: set[int] = set()
         """Rules whose terms were located, kept by the matcher."""
-        self._terms: tuple[Ints, Ints] | None = None
-        self._mark_words()
-        self._find_phrases()
-
-    def _split_words(self, lead_chars: int) -> None:
-        """The words of all three texts in one pass, then each text's own; all words' ids in
-        one array (SEPARATOR between texts), with each word's field bits."""
-        # A line break is no word character, so no word runs from one text into the next.
-        words = self.index.words_in("\n".join(self.sources))
-        title, lead, _ = self.sources
-        begins = (0, len(title) + 1, len(title) + len(lead) + 2)
-        cuts = [0, *words.starts.searchsorted(begins[1:]).tolist(), len(words.ids)]
-        self.texts = []
-        for text_id, (source, begin) in enumerate(zip(self.sources, begins, strict=True)):
-            first, last = cuts[text_id], cuts[text_id + 1]
-            ids, starts, ends = (part[first:last] for part in words)
-            local = Words(ids, starts - begin, ends - begin)
-            self.texts.append(TextScan(source, text_id, self.index, local))
-        counts = [cuts[1], cuts[2] - cuts[1], cuts[3] - cuts[2]]
-        ids, separator = words.ids, np.array([self.index.ids[SEPARATOR]], np.intp)
-        self.ids = np.concatenate(
-            (ids[: cuts[1]], separator, ids[cuts[1] : cuts[2]], separator, ids[cuts[2] :])
-        )
-        self._id_list: list[int] | None = None
-        self.starts = (0, counts[0] + 1, counts[0] + counts[1] + 2)
-        self._starts = np.array(self.starts, np.intp)
-        # The body's opening words are its lead when the lead is derived from it.
-        opening = int(words.starts.searchsorted(begins[2] + lead_chars)) - cuts[2]
-        fields = [counts[0], 1, counts[1], 1, opening, counts[2] - opening]
-        self.fields = _TEXT_FIELDS.repeat(fields)
-        self._field_bits = self.fields.tobytes()
 
     @property
-    def found(self) -> npt.NDArray[np.uint8]:
-        """The field bits each group was found in."""
-        groups, fields = self._placed
-        if groups:
-            np.bitwise_or.at(self._found, groups, fields)
-            self._placed = ([], [])
-            self._found_bytes = None
-        return self._found
+    def occurrences(self) -> Occurrences:
+        """Where each term stands: phrases and patterns at once, single words once located."""
+        return self._batch.occurrences[self._number]
+
+    @occurrences.setter
+    def occurrences(self, occurrences: Occurrences) -> None:
+        self._batch.occurrences[self._number] = occurrences
 
     def found_bytes(self) -> bytes:
         """`found` as bytes, one a group, for reading one group at a time."""
-        if self._placed[0] or self._found_bytes is None:
+        if self._found_bytes is None:
             self._found_bytes = self.found.tobytes()
         return self._found_bytes
 
-    def _mark_words(self) -> None:
-        groups, owners = self.index.groups.gather(self.ids)
-        np.bitwise_or.at(self._found, groups, self.fields[owners])
-
-    def _find_phrases(self) -> None:
-        ids, index = self.ids, self.index
-        meet = (index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]).nonzero()[0]
-        keys, phrases = index.keys, index.phrases
-        for position, first, second in zip(
-            meet.tolist(), ids[meet].tolist(), ids[meet + 1].tolist(), strict=True
-        ):
-            here, following = phrases[first], keys[second]
-            if here.seconds.isdisjoint(following):
-                continue  # the bits of another key met
-            for key in here.seconds.intersection(following):
-                for term, rest in here.by_second[key]:
-                    if not rest or self._continues(position + 2, rest):
-                        self._place(term, position, position + 1 + len(rest))
-
-    def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
-        """Whether the words from `position` on have the keys `rest`, one each."""
-        if self._id_list is None:
-            self._id_list = self.ids.tolist()
-        ids, keys = self._id_list, self.index.keys
-        if position + len(rest) > len(ids):
-            return False
-        return all(key in keys[ids[position + n]] for n, key in enumerate(rest))
-
-    def _place(self, term: int, first: int, last: int) -> None:
-        """A phrase or pattern found from word `first` to `last` of `words`."""
-        text_id = 2 if first >= self.starts[2] else 1 if first >= self.starts[1] else 0
-        start = self.starts[text_id]
-        self.occurrences.setdefault(term, []).append((text_id, first - start, last - start))
-        groups, fields = self._placed
-        groups += self.index.term_groups[term]
-        fields += repeat(self._field_bits[first], len(self.index.term_groups[term]))
-
-    def add(self, term: int, text_id: int, first: int, last: int) -> None:
-        """An occurrence found otherwise than by words (a pattern)."""
-        start = self.starts[text_id]
-        self._place(term, start + first, start + last)
-
     def locate(self, terms: Set[int]) -> None:
         """Make sure `occurrences` holds every place of each of the single-word `terms`."""
-        todo = terms - self._located
-        if not todo:
-            return
-        self._located |= todo
-        if self._terms is None:
-            self._terms = self.index.terms.gather(self.ids)
-        every, owners = self._terms
-        wanted = np.zeros(len(self.index.term_groups), bool)
-        wanted[list(todo)] = True
-        keep = wanted[every]
-        positions = owners[keep]
-        text_ids = self._starts.searchsorted(positions, side="right") - 1
-        local = positions - self._starts[text_ids]
-        occurrences = self.occurrences
-        for term, text_id, word in zip(
-            every[keep].tolist(), text_ids.tolist(), local.tolist(), strict=True
-        ):
-            occurrences.setdefault(term, []).append((text_id, word, word))
+        self._batch.locate({self._number: terms})
 
     def place(self, text_id: int, word: int) -> tuple[ItemField, int]:
         """The field a word of a text is shown in, and the field bits it counts for."""
         bits = self._field_bits[self.starts[text_id] + word]
         return _FIELD_OF_BITS[bits], bits
-
-    def normal_texts(self) -> list[bytes]:
-        """Each text's normalised words joined by single spaces, in UTF-8, as patterns see
-        them."""
-        # All words at once, each with its space; a separator is a space alone.
-        cells, begins = self.index.normal.concatenated(self.ids)
-        data = cells.tobytes()
-        begins_at = [*begins.tolist(), len(data)]
-        firsts = self.starts
-        # A text runs from its first word to the space before the separator that ends it.
-        ends = [begins_at[first - 1] - 1 for first in (*firsts[1:], len(self.ids) + 1)]
-        return [
-            data[begins_at[first] : end] if end > begins_at[first] else b""
-            for first, end in zip(firsts, ends, strict=True)
-        ]
 
     def placed(self, term: int) -> list[Placed]:
         """Every occurrence of a term with the field it is shown in and counts for."""
@@ -219,3 +144,200 @@ class ItemScan:
                 for text_id, first, last in self.occurrences.get(term, ())
             ]
         return found
+
+
+class ScanBatch:
+    """Items scanned together: their words, the phrases and patterns found in them, and
+    the field bits each group was found in, one row an item."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        index: SpellingIndex,
+        groups: int,
+        patterns: PatternSet,
+        pattern_terms: Sequence[int],
+    ) -> None:
+        index.begin_batch()
+        self.index = index
+        self._groups = groups
+        self._terms: tuple[Ints, Ints] | None = None
+        """Every single-word term of every word, and the word's place, once asked for."""
+        sources, lead_chars = [], []
+        for item in items:
+            texts = field_texts(item)
+            sources.append(item_sources(texts))
+            lead_chars.append(texts.lead_chars)
+        self._split_words(sources, lead_chars)
+        self._mark_words()
+        self._find_phrases()
+        if patterns:
+            self._find_patterns(patterns, pattern_terms)
+
+    def _split_words(self, sources: list[tuple[str, str, str]], lead_chars: list[int]) -> None:
+        """The words of every text in one pass, then each text's and each item's own."""
+        texts = [text for three in sources for text in three]
+        # A line break is no word character, so no word runs from one text into the next.
+        begins = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+        words = self.index.words_in("\n".join(texts))
+        cuts = [*words.starts.searchsorted(begins).tolist(), len(words.ids)]
+        counts = [cuts[k + 1] - cuts[k] for k in range(len(texts))]
+        # One separator after each text but the last: text k's words begin at cuts[k] + k.
+        separator = self.index.ids[SEPARATOR]
+        self.ids = np.insert(words.ids, cuts[1:-1], separator)
+        """The ids of the words of every text of every item, SEPARATOR between texts."""
+        self._text_begins = np.array(cuts[:-1], np.intp) + np.arange(len(texts))
+        # The body's opening words are its lead when the lead is derived from it.
+        body_begins = np.array(begins[2::TEXTS], np.intp) + lead_chars
+        openings = (words.starts.searchsorted(body_begins) - cuts[2:-1:TEXTS]).tolist()
+        segments: list[int] = []
+        lengths: list[int] = []
+        for item, opening in enumerate(openings):
+            title, lead, body = counts[TEXTS * item : TEXTS * item + TEXTS]
+            segments += (title, 1, lead, 1, opening, body - opening, 1)
+            lengths.append(title + lead + body + TEXTS)  # with the separators after each
+        segments[-1] = 0  # nothing after the last item
+        lengths[-1] -= 1
+        self.fields = np.tile(_TEXT_FIELDS, len(sources)).repeat(segments)
+        """The field bits of each of `ids`."""
+        self._item_begins = list(accumulate(lengths[:-1], initial=0))
+        self._item_of = np.arange(len(sources)).repeat(lengths)
+        self.found = np.zeros((len(sources), self._groups), np.uint8)
+        """The field bits each group was found in, one row an item."""
+        self.occurrences: list[Occurrences] = [{} for _ in sources]
+        """Each item's: where each term stands (see ItemScan.occurrences)."""
+        self._located: list[set[int]] = [set() for _ in sources]
+        """Each item's single-word terms whose places `occurrences` holds."""
+        self._parts = (sources, words, cuts, counts, begins, lengths)
+
+    def item_scans(self) -> list[ItemScan]:
+        """Each item's scan. The scans hold the batch, and not the other way round, so
+        that the batch goes as soon as its scans do."""
+        sources, words, cuts, counts, begins, lengths = self._parts
+        field_bits = self.fields.tobytes()
+        scans = []
+        for item, (first, length) in enumerate(zip(self._item_begins, lengths, strict=True)):
+            three = [
+                TextScan(sources[item][text_id], text_id, words, cuts[k], counts[k], begins[k])
+                for text_id, k in enumerate(range(TEXTS * item, TEXTS * item + TEXTS))
+            ]
+            end = first + length - (item < len(sources) - 1)  # not its last separator
+            scans.append(
+                ItemScan(
+                    self,
+                    item,
+                    sources[item],
+                    three,
+                    field_bits[first:end],
+                    self.found[item],
+                )
+            )
+        return scans
+
+    def _mark_words(self) -> None:
+        groups, owners = self.index.groups.gather(self.ids)
+        cells = self._item_of[owners] * self._groups + groups
+        np.bitwise_or.at(self.found.reshape(-1), cells, self.fields[owners])
+
+    def _find_phrases(self) -> None:
+        ids, index = self.ids, self.index
+        meet = (index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]).nonzero()[0]
+        keys, phrases = index.keys, index.phrases
+        self._id_list: list[int] | None = None
+        terms: list[int] = []
+        firsts: list[int] = []
+        lasts: list[int] = []
+        for position, first, second in zip(
+            meet.tolist(), ids[meet].tolist(), ids[meet + 1].tolist(), strict=True
+        ):
+            here, following = phrases[first], keys[second]
+            if here.seconds.isdisjoint(following):
+                continue  # the bits of another key met
+            for key in here.seconds.intersection(following):
+                for term, rest in here.by_second[key]:
+                    if not rest or self._continues(position + 2, rest):
+                        terms.append(term)
+                        firsts.append(position)
+                        lasts.append(position + 1 + len(rest))
+        self._place(terms, firsts, lasts)
+
+    def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
+        """Whether the words from `position` on have the keys `rest`, one each."""
+        if self._id_list is None:
+            self._id_list = self.ids.tolist()
+        ids, keys = self._id_list, self.index.keys
+        if position + len(rest) > len(ids):
+            return False
+        return all(key in keys[ids[position + n]] for n, key in enumerate(rest))
+
+    def normal_texts(self) -> list[bytes]:
+        """Each text's normalised words joined by single spaces, in UTF-8, as patterns see
+        them: the title, lead and body of each item in turn."""
+        # All words at once, each with its space; a separator is a space alone.
+        cells, begins = self.index.normal.concatenated(self.ids)
+        data = cells.tobytes()
+        begins_at = [*begins.tolist(), len(data)]
+        firsts = self._text_begins.tolist()
+        # A text runs from its first word to the space before the separator that ends it.
+        ends = [begins_at[first - 1] - 1 for first in (*firsts[1:], len(self.ids) + 1)]
+        return [
+            data[begins_at[first] : end] if end > begins_at[first] else b""
+            for first, end in zip(firsts, ends, strict=True)
+        ]
+
+    def _find_patterns(self, patterns: PatternSet, pattern_terms: Sequence[int]) -> None:
+        terms, firsts, lasts = [], [], []
+        begins = self._text_begins.tolist()
+        for text, begin in zip(self.normal_texts(), begins, strict=True):
+            for pattern, first, last in patterns.find(text):
+                terms.append(pattern_terms[pattern])
+                firsts.append(begin + first)
+                lasts.append(begin + last)
+        self._place(terms, firsts, lasts)
+
+    def locate(self, wanted: Mapping[int, Set[int]]) -> None:
+        """Make sure each item's `occurrences` hold every place of each of its single-word
+        terms in `wanted` (item's place in the batch -> terms)."""
+        todo: dict[int, Set[int]] = {}
+        for item, terms in wanted.items():
+            new = terms - self._located[item]
+            if new:
+                self._located[item] |= new
+                todo[item] = new
+        if not todo:
+            return
+        if self._terms is None:
+            self._terms = self.index.terms.gather(self.ids)
+        every, owners = self._terms
+        count = len(self.index.term_groups)
+        chosen = np.zeros(len(self.occurrences) * count, bool)
+        chosen[[item * count + term for item, terms in todo.items() for term in terms]] = True
+        keep = chosen[self._item_of[owners] * count + every]
+        positions = owners[keep]
+        texts = self._text_begins.searchsorted(positions, side="right") - 1
+        local = positions - self._text_begins[texts]
+        occurrences = self.occurrences
+        for term, text, word in zip(
+            every[keep].tolist(), texts.tolist(), local.tolist(), strict=True
+        ):
+            occurrences[text // TEXTS].setdefault(term, []).append((text % TEXTS, word, word))
+
+    def _place(self, terms: list[int], firsts: list[int], lasts: list[int]) -> None:
+        """Phrases or patterns found, each from word `firsts[i]` to `lasts[i]` of the batch."""
+        if not terms:
+            return
+        texts = self._text_begins.searchsorted(firsts, side="right") - 1
+        begins = self._text_begins[texts]
+        occurrences = self.occurrences
+        for term, text, first, last in zip(
+            terms,
+            texts.tolist(),
+            (firsts - begins).tolist(),
+            (lasts - begins).tolist(),
+            strict=True,
+        ):
+            occurrences[text // TEXTS].setdefault(term, []).append((text % TEXTS, first, last))
+        groups, owners = self.index.groups_of_terms.gather(np.array(terms, np.intp))
+        at = np.array(firsts, np.intp)[owners]
+        cells = self._item_of[at] * self._groups + groups
+        np.bitwise_or.at(self.found.reshape(-1), cells, self.fields[at])

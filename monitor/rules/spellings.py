@@ -60,6 +60,10 @@ class SpellingIndex:
     ) -> None:
         self._index = index
         self.term_groups = term_groups
+        self.groups_of_terms = Ragged()
+        """`term_groups` as a table, for the groups of many terms at once."""
+        for groups in term_groups:
+            self.groups_of_terms.append(groups)
         seconds = sorted({tail[0] for starts in index.values() for _, tail in starts if tail})
         # One of 64 bits per second key: a word and the next can start a phrase only if
         # their bits meet, which numpy tells for all the words of an item at once.
@@ -90,8 +94,9 @@ class SpellingIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def begin_item(self) -> None:
-        """Start afresh when full; only between items, so that no item is half-known."""
+    def begin_batch(self) -> None:
+        """Start afresh when full; only between batches of items, so that no item is
+        half-known."""
         if len(self.ids) >= CACHE_LIMIT:
             self._start_afresh()
 

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from monitor.inputs import read_items, read_path
 from monitor.item import Item, ItemField
+from monitor.rules import matcher as matcher_module
 from monitor.rules.loader import load_rules
 from monitor.rules.match import Match
-from monitor.rules.matcher import Matcher
+from monitor.rules.matcher import BATCH_CHARS, Matcher, batches
+from tests.conftest import ALJAZEERA, SEEDS
 
 
 def matcher_of(tmp_path: Path, *rules: str) -> Matcher:
@@ -316,3 +319,41 @@ def test_shared_terms_across_rules_are_indexed_once(tmp_path: Path) -> None:
     matcher = matcher_of(tmp_path, *rules)
     assert len(matcher.match(Item(id="x", title="في العراق"))) == 50
     assert sum(len(starts) for starts in matcher._index.values()) == 1
+
+
+def batch_items() -> list[Item]:
+    found = [item for path in SEEDS for item in read_path(path)]
+    if ALJAZEERA.exists():
+        found += list(read_items([str(ALJAZEERA)]))[::25]
+    return [
+        Item(id="empty", title="", content=""),
+        *found[:3],
+        Item(id="title", title="هجوم على عين الأسد"),
+        Item(id="lead", summary="Iraq and the United States hold talks", content=""),
+        *found[3:],
+        Item(id="ligature", title="ﻻ تفاوض", summary="قال: ﻻ", content="«ﻻ» ـ نعم"),
+        Item(id="last-empty"),
+    ]
+
+
+@pytest.mark.parametrize("batch_chars", [1, 2_000, BATCH_CHARS, 10**9])
+def test_matching_in_batches_is_matching_each_item(
+    shipped_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, batch_chars: int
+) -> None:
+    monkeypatch.setattr(matcher_module, "BATCH_CHARS", batch_chars)
+    found = batch_items()
+    assert shipped_matcher.match_many(found) == [shipped_matcher.match(item) for item in found]
+
+
+def test_a_phrase_never_runs_from_one_item_into_the_next(tmp_path: Path) -> None:
+    matcher = matcher_of(tmp_path, ANCHOR)
+    first = Item(id="a", title="خبر", content="هجوم على عين")
+    second = Item(id="b", title="الأسد في حديقة الحيوان", content="نص")
+    assert matcher.match_many([first, second]) == [[], []]
+    assert matcher.match_many([Item(id="c", title="هجوم على عين الأسد"), second])[0]
+
+
+def test_batches_keep_every_item_in_order() -> None:
+    found = [Item(id=str(n), title="x" * size) for n, size in enumerate([5, 40, 3, 3, 100, 1])]
+    runs = [[item.id for item in run] for run in batches(found, 10)]
+    assert runs == [["0"], ["1"], ["2", "3"], ["4"], ["5"]]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from monitor.inputs import read_items, read_path
-from monitor.item import Item
+from monitor.item import Item, field_texts
 from monitor.rules.matcher import Matcher
-from monitor.rules.scan import ItemScan
+from monitor.rules.pattern_set import PatternSet
+from monitor.rules.scan import ScanBatch, item_sources
 from monitor.text.normalizer import normalize
 from monitor.text.tokenizer import WORD_RE, words
 from tests.conftest import ALJAZEERA, SEEDS
@@ -26,16 +27,28 @@ def items() -> list[Item]:
     return found
 
 
+def batch_of(matcher: Matcher, batch_items: list[Item]) -> ScanBatch:
+    return ScanBatch(batch_items, matcher._spellings, len(matcher._owner), PatternSet([]), [])
+
+
+def normalised(item: Item) -> list[bytes]:
+    return [" ".join(words(normalize(text))).encode() for text in item_sources(field_texts(item))]
+
+
 @pytest.mark.parametrize("item", items(), ids=lambda item: item.id)
 def test_patterns_see_each_text_normalised(shipped_matcher: Matcher, item: Item) -> None:
-    scan = shipped_matcher.scan(item)
-    expected = [" ".join(words(normalize(text))).encode() for text in scan.sources]
-    assert scan.normal_texts() == expected
+    assert batch_of(shipped_matcher, [item]).normal_texts() == normalised(item)
+
+
+def test_patterns_see_each_text_of_a_batch_as_its_own(shipped_matcher: Matcher) -> None:
+    batch_items = items()
+    expected = [text for item in batch_items for text in normalised(item)]
+    assert batch_of(shipped_matcher, batch_items).normal_texts() == expected
 
 
 @pytest.mark.parametrize("item", items(), ids=lambda item: item.id)
 def test_word_spans_are_the_written_words(shipped_matcher: Matcher, item: Item) -> None:
-    scan = ItemScan(item, shipped_matcher._spellings, len(shipped_matcher._owner))
+    scan = shipped_matcher.scan(item)
     for text in scan.texts:
         starts, ends = text.spans()
         written = [(m.start(), m.end()) for m in WORD_RE.finditer(text.text)]
