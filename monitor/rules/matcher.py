@@ -255,11 +255,9 @@ class Matcher:
     def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> tuple[Hit, ...]:
         """Hits as a reader sees them: field, character span and text, in reading order."""
         unique: dict[tuple[int, int, int], Hit] = {}
-        spans = [text.spans() for text in scan.texts]
-        sources, order = scan.sources, _READING_ORDER
+        texts, sources, order = scan.texts, scan.sources, _READING_ORDER
         for hit in found:
-            starts, ends = spans[hit.text]
-            key = (order[hit.mask], starts[hit.position], ends[hit.last])
+            key = (order[hit.mask], *texts[hit.text].span(hit.position, hit.last))
             if key not in unique:
                 _, start, end = key
                 text = sources[hit.text][start:end]

@@ -69,15 +69,13 @@ class TextScan:
         self._first = first
         self._begin = begin
         """Where the text begins in the batch's texts, joined."""
-        self._spans: tuple[list[int], list[int]] | None = None
 
-    def spans(self) -> tuple[list[int], list[int]]:
-        """Where each word starts and ends in the text."""
-        if self._spans is None:
-            first, last = self._first, self._first + len(self.ids)
-            starts, ends = (part[first:last] - self._begin for part in self._words[1:])
-            self._spans = (starts.tolist(), ends.tolist())
-        return self._spans
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where words `first` to `last` run in the text: the start of one, the end of the
+        other."""
+        _, starts, ends = self._words
+        at = self._first
+        return int(starts[at + first]) - self._begin, int(ends[at + last]) - self._begin
 
 
 class ItemScan:
