@@ -39,16 +39,20 @@ BATCH_CHARS = 30_000
 numpy's cost per call once for several items, few enough for their arrays to stay in the
 processor's cache."""
 
+BATCH_ITEMS = 32
+"""... and at most this many items, since a batch keeps a row of every group and every
+term for each of its items, however short."""
+
 
 def batches(items: Sequence[Item], limit: int | None = None) -> Iterator[list[Item]]:
-    """`items` in order, in runs of at most `limit` characters (BATCH_CHARS unless told);
-    an item longer than that is a run of its own."""
+    """`items` in order, in runs of at most `limit` characters (BATCH_CHARS unless told)
+    and BATCH_ITEMS items; an item longer than that is a run of its own."""
     limit = BATCH_CHARS if limit is None else limit
     run: list[Item] = []
     size = 0
     for item in items:
         chars = len(item.title) + len(item.summary) + len(item.content)
-        if run and size + chars > limit:
+        if run and (size + chars > limit or len(run) == BATCH_ITEMS):
             yield run
             run, size = [], 0
         run.append(item)

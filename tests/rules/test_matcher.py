@@ -12,7 +12,7 @@ from monitor.item import Item, ItemField
 from monitor.rules import matcher as matcher_module
 from monitor.rules.loader import load_rules
 from monitor.rules.match import Match
-from monitor.rules.matcher import BATCH_CHARS, Matcher, batches
+from monitor.rules.matcher import BATCH_CHARS, BATCH_ITEMS, Matcher, batches
 from tests.conftest import ALJAZEERA, SEEDS
 
 
@@ -357,3 +357,5 @@ def test_batches_keep_every_item_in_order() -> None:
     found = [Item(id=str(n), title="x" * size) for n, size in enumerate([5, 40, 3, 3, 100, 1])]
     runs = [[item.id for item in run] for run in batches(found, 10)]
     assert runs == [["0"], ["1"], ["2", "3"], ["4"], ["5"]]
+    titles = [Item(id=str(n), title="x") for n in range(2 * BATCH_ITEMS + 1)]
+    assert [len(run) for run in batches(titles)] == [BATCH_ITEMS, BATCH_ITEMS, 1]
