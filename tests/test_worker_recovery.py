@@ -11,7 +11,7 @@ from pathlib import Path
 import redis
 
 from monitor.item import Item
-from monitor.keyspace import Keyspace
+from monitor.keyspace import Keyspace, as_text
 from monitor.queue import rq_queue, submit_items
 from monitor.settings import Settings
 from tests.conftest import SEEDS
@@ -41,6 +41,23 @@ def wait_for(condition: object, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def match_jobs(client: redis.Redis, keys: Keyspace) -> dict[str, list[str]]:
+    """Where the match jobs stand, for a failure to tell which way one was lost."""
+    queue = rq_queue(client, keys.match_queue)
+    registries = {
+        "started": queue.started_job_registry,
+        "scheduled": queue.scheduled_job_registry,
+        "failed": queue.failed_job_registry,
+        "finished": queue.finished_job_registry,
+    }
+    found = {name: registry.get_job_ids() for name, registry in registries.items()}
+    found["queued"] = queue.get_job_ids()
+    found["intermediate"] = [
+        as_text(raw) for raw in client.lrange(queue.intermediate_queue_key, 0, -1)
+    ]
+    return found
 
 
 def test_sigkill_mid_batch_loses_and_repeats_nothing(
@@ -81,7 +98,8 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(
         second = start_monitor("work", env=env)
         try:
             assert wait_for(lambda: len(sink.received) >= ITEMS, RECOVERY_LIMIT), (
-                f"{len(sink.received)} of {ITEMS} alerts after {RECOVERY_LIMIT}s"
+                f"{len(sink.received)} of {ITEMS} alerts after {RECOVERY_LIMIT}s; "
+                f"match jobs: {match_jobs(client, keys)}"
             )
             time.sleep(2)  # anything sent twice would arrive now
         finally:
