@@ -166,25 +166,45 @@ class ScanBatch:
             texts = field_texts(item)
             sources.append(item_sources(texts))
             lead_chars.append(texts.lead_chars)
-        self._split_words(sources, lead_chars)
+        words, begins, cuts = self._split_words([text for three in sources for text in three])
+        counts = [cuts[k + 1] - cuts[k] for k in range(len(cuts) - 1)]
+        lengths = self._word_fields(words, begins, cuts, counts, lead_chars)
+        self.found = np.zeros((len(sources), groups), np.uint8)
+        """The field bits each group was found in, one row an item."""
+        self.occurrences: list[Occurrences] = [{} for _ in sources]
+        """Each item's: where each term stands (see ItemScan.occurrences)."""
+        self._located: list[set[int]] = [set() for _ in sources]
+        """Each item's single-word terms whose places `occurrences` holds."""
+        self._parts = (sources, words, cuts, counts, begins, lengths)
         self._mark_words()
         self._find_phrases()
         if patterns:
             self._find_patterns(patterns, pattern_terms)
 
-    def _split_words(self, sources: list[tuple[str, str, str]], lead_chars: list[int]) -> None:
-        """The words of every text in one pass, then each text's and each item's own."""
-        texts = [text for three in sources for text in three]
+    def _split_words(self, texts: list[str]) -> tuple[Words, list[int], list[int]]:
+        """The words of every text in one pass; where each text begins in the texts joined
+        and in the words (and after the last, the number of words)."""
         # A line break is no word character, so no word runs from one text into the next.
         begins = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
         words = self.index.words_in("\n".join(texts))
         cuts = [*words.starts.searchsorted(begins).tolist(), len(words.ids)]
-        counts = [cuts[k + 1] - cuts[k] for k in range(len(texts))]
         # One separator after each text but the last: text k's words begin at cuts[k] + k.
         separator = self.index.ids[SEPARATOR]
         self.ids = np.insert(words.ids, cuts[1:-1], separator)
         """The ids of the words of every text of every item, SEPARATOR between texts."""
         self._text_begins = np.array(cuts[:-1], np.intp) + np.arange(len(texts))
+        return words, begins, cuts
+
+    def _word_fields(
+        self,
+        words: Words,
+        begins: list[int],
+        cuts: list[int],
+        counts: list[int],
+        lead_chars: list[int],
+    ) -> list[int]:
+        """The field bits of every word and the item each belongs to; each item's length
+        in `ids`, with the separator after it."""
         # The body's opening words are its lead when the lead is derived from it.
         body_begins = np.array(begins[2::TEXTS], np.intp) + lead_chars
         openings = (words.starts.searchsorted(body_begins) - cuts[2:-1:TEXTS]).tolist()
@@ -196,17 +216,11 @@ class ScanBatch:
             lengths.append(title + lead + body + TEXTS)  # with the separators after each
         segments[-1] = 0  # nothing after the last item
         lengths[-1] -= 1
-        self.fields = np.tile(_TEXT_FIELDS, len(sources)).repeat(segments)
+        self.fields = np.tile(_TEXT_FIELDS, len(openings)).repeat(segments)
         """The field bits of each of `ids`."""
         self._item_begins = list(accumulate(lengths[:-1], initial=0))
-        self._item_of = np.arange(len(sources)).repeat(lengths)
-        self.found = np.zeros((len(sources), self._groups), np.uint8)
-        """The field bits each group was found in, one row an item."""
-        self.occurrences: list[Occurrences] = [{} for _ in sources]
-        """Each item's: where each term stands (see ItemScan.occurrences)."""
-        self._located: list[set[int]] = [set() for _ in sources]
-        """Each item's single-word terms whose places `occurrences` holds."""
-        self._parts = (sources, words, cuts, counts, begins, lengths)
+        self._item_of = np.arange(len(openings)).repeat(lengths)
+        return lengths
 
     def item_scans(self) -> list[ItemScan]:
         """Each item's scan. The scans hold the batch, and not the other way round, so
