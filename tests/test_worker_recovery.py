@@ -31,6 +31,7 @@ match: {all: [base, attack]}
 """
 
 ITEMS = 150
+FILLER_COPIES = 12
 RECOVERY_LIMIT = 90.0
 
 
@@ -66,7 +67,8 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "rule.yaml").write_text(RULE, encoding="utf-8")
-    filler = "\n".join(p.read_text(encoding="utf-8") for p in SEEDS) * 2
+    # Long enough that a job takes seconds, so that the kill lands inside one.
+    filler = "\n".join(p.read_text(encoding="utf-8") for p in SEEDS) * FILLER_COPIES
     items = [
         Item(
             id=f"item-{n}",
@@ -93,6 +95,7 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         killed_at = time.monotonic()
+        assert started.get_job_ids(), "the kill came between jobs, not in one"
         delivered_before = len(sink.received)
 
         second = start_monitor("work", env=env)
