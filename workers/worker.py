@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import redis
+from rq.executions import Execution
 
 from monitor.queue import JobSerializer, rq, rq_queue
 from workers.runtime import Runtime, runtime_for
@@ -44,6 +45,13 @@ class MonitorWorker(rq.Worker):
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
         return HEARTBEAT_TTL
+
+    def prepare_execution(self, job: rq.job.Job) -> Execution:
+        # RQ lists a job as started here but marks it started only in the work-horse, and
+        # its cleanup retries an abandoned job only when marked started: a worker killed
+        # in between would lose the job without a trace. Marked first, it is retried.
+        job.set_status(rq.job.JobStatus.STARTED)
+        return super().prepare_execution(job)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]

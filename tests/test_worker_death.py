@@ -1,0 +1,35 @@
+"""A worker that dies after taking a job and before its work-horse starts it: the job
+is run again, not lost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from monitor.keyspace import Keyspace
+from monitor.queue import JobSerializer, rq, rq_queue
+from workers.worker import MonitorWorker
+
+
+@pytest.fixture
+def queue(redis_url: str, keys: Keyspace) -> Iterator[rq.Queue]:
+    client = redis.Redis.from_url(redis_url)
+    found = rq_queue(client, keys.match_queue)
+    yield found
+    found.empty()
+
+
+def test_a_job_taken_but_not_yet_begun_is_retried_when_its_worker_dies(
+    queue: rq.Queue,
+) -> None:
+    job = queue.enqueue("builtins.len", [1, 2], retry=rq.Retry(max=3, interval=1))
+    worker = MonitorWorker([queue], queue.connection, None)
+    taken = queue.dequeue_any([queue], None, connection=queue.connection, serializer=JobSerializer)
+    assert taken is not None and taken[0].id == job.id
+    # The worker lists the job as started, then dies before forking its work-horse.
+    worker.prepare_execution(taken[0])
+    queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
+    assert job.id in queue.scheduled_job_registry.get_job_ids()  # its retry, in a second
