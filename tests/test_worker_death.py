@@ -15,9 +15,8 @@ from workers.worker import MonitorWorker
 
 
 @pytest.fixture
-def queue(redis_url: str, keys: Keyspace) -> Iterator[rq.Queue]:
-    client = redis.Redis.from_url(redis_url)
-    found = rq_queue(client, keys.match_queue)
+def queue(redis_client: redis.Redis, keys: Keyspace) -> Iterator[rq.Queue]:
+    found = rq_queue(redis_client, keys.match_queue)
     yield found
     found.empty()
 

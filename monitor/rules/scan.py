@@ -100,7 +100,7 @@ class ItemScan:
         between texts, one byte each."""
         title, lead, _ = (len(text.ids) for text in texts)
         self.starts = (0, title + 1, title + lead + 2)
-        """Where each text's words begin in `ids`."""
+        """Where each text's words begin among the item's (as in `_field_bits`)."""
         self.found = found
         """The field bits each group was found in."""
         self._found_bytes: bytes | None = None
