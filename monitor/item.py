@@ -9,13 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LEAD_MIN_CHARS = 200
-"""A derived lead runs at least this far into the body, to the next sentence end."""
+from monitor.text.lead import opening_length
 
-LEAD_MAX_CHARS = 500
-"""A derived lead never runs further than this into the body."""
-
-_SENTENCE_END = re.compile(r"[.!?\u061f\u06d4\n]")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -50,7 +45,8 @@ class Item(BaseModel):
 
 @dataclass(frozen=True)
 class FieldTexts:
-    """The texts matched for one item; a derived lead is the body's first `lead_chars`."""
+    """The texts matched for one item; a derived lead is the body's first `lead_chars`
+    (see monitor.text.lead)."""
 
     title: str
     lead: str
@@ -68,17 +64,6 @@ def field_texts(item: Item) -> FieldTexts:
         return FieldTexts(item.title, item.summary, item.content, lead_in_body=False)
     body = item.content or item.summary
     return FieldTexts(item.title, body[: opening_length(body)], body, lead_in_body=True)
-
-
-def opening_length(text: str) -> int:
-    """Length of a text's opening: whole sentences past LEAD_MIN_CHARS, capped."""
-    if len(text) <= LEAD_MIN_CHARS:
-        return len(text)
-    end = _SENTENCE_END.search(text, LEAD_MIN_CHARS, LEAD_MAX_CHARS)
-    if end:
-        return end.end()
-    cut = text.rfind(" ", LEAD_MIN_CHARS, LEAD_MAX_CHARS)
-    return cut if cut > 0 else min(len(text), LEAD_MAX_CHARS)
 
 
 def detect_language(item: Item) -> str:

@@ -2,22 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.item import LEAD_MAX_CHARS, LEAD_MIN_CHARS, Item, field_texts, opening_length
+from monitor.item import Item, field_texts
 
 
 def test_short_body_is_all_lead() -> None:
     texts = field_texts(Item(id="x", title="t", content="جملة قصيرة."))
     assert texts.lead == texts.body and texts.lead_in_body
-
-
-def test_lead_ends_at_a_sentence_past_the_minimum() -> None:
-    body = "أ" * (LEAD_MIN_CHARS + 10) + ". الجملة الثانية. " + "ب" * 1000
-    assert opening_length(body) == LEAD_MIN_CHARS + 11
-
-
-def test_lead_is_capped_without_sentence_end() -> None:
-    body = "كلمة " * 400
-    assert LEAD_MIN_CHARS < opening_length(body) <= LEAD_MAX_CHARS
 
 
 def test_summary_is_the_lead_when_content_is_there() -> None:

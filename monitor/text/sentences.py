@@ -1,0 +1,48 @@
+"""Where sentences and paragraphs end in news text, Arabic and English.
+
+A full stop after an abbreviation ("U.S.", "Gen.", "Jan.") or before a small letter or a
+digit ends nothing; the Arabic comma and semicolon (، ؛) join clauses of one sentence, as
+they do in Arabic news, where a sentence often runs a paragraph long.
+"""
+
+from __future__ import annotations
+
+import re
+
+_END = re.compile(r"[.!?\u061f\u06d4\u2026]+[\"'\u00bb\u201d\u2019)\]]*(?=\s|$)|\n")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+_ABBREVIATIONS_TEXT = """mr mrs ms dr gen lt col maj capt cpt sgt adm brig cmdr rep sen gov
+prof st jr sr inc ltd co corp no nos vs etc approx jan feb mar apr jun jul aug sep sept oct
+nov dec mt ft dept govt est"""
+_ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
+
+
+def sentence_ends(text: str) -> list[int]:
+    """The position just after each sentence's end, in order; the text's end is the last."""
+    ends = [match.end() for match in _END.finditer(text) if _ends_sentence(text, match)]
+    if not ends or ends[-1] < len(text.rstrip()):
+        ends.append(len(text))
+    return ends
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    if match.group() == "\n" or match.group()[0] != ".":
+        return True
+    before = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start())
+    if before and _abbreviated(text, before):
+        return False
+    following = text[match.end() : match.end() + 3].lstrip()
+    return not following or not (following[0].islower() or following[0].isdigit())
+
+
+def _abbreviated(text: str, before: re.Match[str]) -> bool:
+    """Whether the word before a full stop is an abbreviation: a single letter (U.S., U.N.)
+    or a known short form."""
+    word = before.group(1)
+    return len(word) == 1 or word.lower() in _ABBREVIATIONS
+
+
+def paragraph_ends(text: str) -> list[int]:
+    """Where each paragraph (a run of lines with at least one word) ends."""
+    ends = [match.start() for match in re.finditer(r"\n", text)]
+    return [*ends, len(text)]

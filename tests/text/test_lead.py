@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from monitor.text.lead import FIRST_SENTENCE_WORDS, LEAD_WORDS, opening_length
+
+
+def lead(text: str) -> str:
+    return text[: opening_length(text)]
+
+
+def test_a_short_body_is_all_lead() -> None:
+    assert lead("جملة قصيرة.") == "جملة قصيرة."
+
+
+def test_an_abbreviation_does_not_cut_the_lead_before_its_key_word() -> None:
+    body = "Rockets struck near a base hosting U.S. forces at Ain al-Asad in western Iraq."
+    assert lead(body) == body
+
+
+def test_whole_sentences_until_the_word_budget() -> None:
+    first = " ".join(["word"] * (LEAD_WORDS - 5)) + "."
+    second = " Ain al-Asad was hit by three rockets on Monday."
+    third = " Other " + " ".join(["words"] * 30) + "."
+    assert lead(first + second + third) == first + second
+
+
+def test_a_long_first_sentence_is_kept_whole() -> None:
+    first = "قال مسؤول " + " ".join(["كلمة"] * 70) + " قاعدة عين الأسد."
+    assert lead(first + " جملة ثانية.") == first
+
+
+def test_a_sentence_without_end_is_cut_at_a_word() -> None:
+    body = " ".join(["كلمة"] * (FIRST_SENTENCE_WORDS + 50))
+    assert len(lead(body).split()) == FIRST_SENTENCE_WORDS
+
+
+def test_short_paragraphs_do_not_pull_the_third_into_the_lead() -> None:
+    body = (
+        "Drones targeted a base in western Iraq on Tuesday.\n\n"
+        "No casualties were reported, an official said.\n\n"
+        "In January, an earlier attack on Ain al-Asad injured several soldiers."
+    )
+    assert "earlier attack" not in lead(body)
+    assert "No casualties" in lead(body)
+
+
+def test_a_dateline_line_is_no_paragraph() -> None:
+    body = (
+        "Sudani meets Pentagon chief on ending the coalition's mission\n"
+        "Tuesday 16 April 2024 - 10:26\n"
+        "Iraq's prime minister discussed with the US defence secretary the talks."
+    )
+    assert lead(body) == body
