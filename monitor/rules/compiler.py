@@ -28,7 +28,7 @@ from monitor.text.keys import analyze, is_arabic, term_key
 from monitor.text.normalizer import normalize
 
 OPERATORS = ("all", "any", "none", "near")
-MODIFIERS = ("within", "at_least", "in")
+MODIFIERS = ("within", "sentence", "at_least", "in")
 
 
 def compile_rule(document: YamlDocument, at: KeyPath) -> Rule:
@@ -184,19 +184,32 @@ def _any(document: YamlDocument, at: KeyPath, data: dict[str, Any], children: li
 
 
 def _near(document: YamlDocument, at: KeyPath, data: dict[str, Any], children: list[Node]) -> Node:
-    within = data.get("within")
-    if not isinstance(within, int) or isinstance(within, bool) or within < 1:
-        raise document.error(at, "near needs `within: N` (a number of words, 1 or more)")
+    within, sentence = _within(document, at, data)
     if len(children) < 2:
         raise document.error(at, "near needs at least two terms")
     if any(isinstance(child, NoneOf) for child in children):
         raise document.error(at, "near takes terms, not `none`")
-    return Near(children, within)
+    return Near(children, within, sentence)
+
+
+def _within(document: YamlDocument, at: KeyPath, data: dict[str, Any]) -> tuple[int | None, bool]:
+    """`within: N` words, `within: sentence`, or `within: N` with `sentence: true`."""
+    within, sentence = data.get("within"), data.get("sentence", False)
+    if not isinstance(sentence, bool):
+        raise document.error((*at[:-1], "sentence"), "`sentence` is true or false")
+    if within == "sentence":
+        return None, True
+    if not isinstance(within, int) or isinstance(within, bool) or within < 1:
+        raise document.error(
+            at, "near needs `within: N` (a number of words, 1 or more) or `within: sentence`"
+        )
+    return within, sentence
 
 
 def _check_modifiers(document: YamlDocument, at: KeyPath, data: dict[str, Any]) -> None:
-    if "within" in data and "near" not in data:
-        raise document.error((*at, "within"), "`within` goes with `near`")
+    for key in ("within", "sentence"):
+        if key in data and "near" not in data:
+            raise document.error((*at, key), f"`{key}` goes with `near`")
     if "at_least" in data and "any" not in data:
         raise document.error((*at, "at_least"), "`at_least` goes with `any`")
 

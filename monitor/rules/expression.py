@@ -40,6 +40,8 @@ class TermHit:
     text: int
     position: int
     last: int
+    sentence: int = 0
+    """The sentence of its text it stands in, when its rule asks (see Near.sentence)."""
 
 
 Hits = Mapping[int, Sequence[TermHit]]
@@ -66,6 +68,10 @@ class Node:
 
     def label(self) -> str:
         raise NotImplementedError
+
+    def uses_sentences(self) -> bool:
+        """Whether evaluating the node needs each hit's sentence."""
+        return any(child.uses_sentences() for child in self.children)
 
     def positive_groups(self) -> set[int]:
         """Groups whose presence can make this node hold."""
@@ -192,7 +198,8 @@ class NoneOf(Node):
 
 @dataclass
 class Scoped(Node):
-    """A node whose terms count only in some fields."""
+    """A node whose terms count only in some fields, named outright: a rule's anchor does
+    not narrow them, so an anchored rule can ask for a name anywhere in the body."""
 
     child: Node
     mask: int
@@ -202,10 +209,10 @@ class Scoped(Node):
         self.children = [self.child]
 
     def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
-        return self.child.evaluate(hits, scope & self.mask, full & self.mask)
+        return self.child.evaluate(hits, full & self.mask, full & self.mask)
 
     def condition(self, scope: int, full: int, found: Found) -> str:
-        return self.child.condition(scope & self.mask, full & self.mask, found)
+        return self.child.condition(full & self.mask, full & self.mask, found)
 
     def label(self) -> str:
         return "in " + ", ".join(self.names)
@@ -213,10 +220,12 @@ class Scoped(Node):
 
 @dataclass
 class Near(Node):
-    """Every child found within `within` words of the others, in one text."""
+    """Every child found within `within` words of the others (None: any distance), in one
+    text, and in one sentence of it when `sentence` is set."""
 
     children: Sequence[Node] = field(default_factory=list)
-    within: int = 10
+    within: int | None = 10
+    sentence: bool = False
 
     def evaluate(self, hits: Hits, scope: int, full: int) -> Result:
         per_child: list[list[TermHit]] = []
@@ -225,7 +234,7 @@ class Near(Node):
             if not result:
                 return None
             per_child.append(result)
-        found = _windows(per_child, self.within)
+        found = _windows(per_child, self.within, self.sentence)
         return found or None
 
     def condition(self, scope: int, full: int, found: Found) -> str:
@@ -234,8 +243,13 @@ class Near(Node):
     def exact(self) -> bool:
         return False
 
+    def uses_sentences(self) -> bool:
+        return self.sentence or super().uses_sentences()
+
     def label(self) -> str:
-        return f"near (within {self.within} words)"
+        words = f"within {self.within} words" if self.within is not None else ""
+        sentence = "in one sentence" if self.sentence else ""
+        return f"near ({', '.join(part for part in (words, sentence) if part)})"
 
 
 def _joined(operator: str, parts: list[str], empty: str) -> str:
@@ -243,11 +257,12 @@ def _joined(operator: str, parts: list[str], empty: str) -> str:
     return f"({operator.join(f'({part})' for part in parts)})" if parts else empty
 
 
-def _windows(per_child: list[list[TermHit]], within: int) -> list[TermHit]:
-    """Hits that lie in some window of `within` words holding every child."""
+def _windows(per_child: list[list[TermHit]], within: int | None, sentence: bool) -> list[TermHit]:
+    """Hits that lie in some window of `within` words (and one sentence) holding every child."""
+    reach = within if within is not None else 1 << 62
     events = sorted(
         (
-            (hit.text, hit.position, index, hit)
+            ((hit.text, hit.sentence if sentence else 0), hit.position, index, hit)
             for index, hits in enumerate(per_child)
             for hit in hits
         ),
@@ -258,11 +273,11 @@ def _windows(per_child: list[list[TermHit]], within: int) -> list[TermHit]:
     counts = [0] * wanted
     covered = 0
     low = 0
-    for high, (text, position, index, _) in enumerate(events):
+    for high, (place, position, index, _) in enumerate(events):
         if counts[index] == 0:
             covered += 1
         counts[index] += 1
-        while events[low][0] != text or position - events[low][1] > within:
+        while events[low][0] != place or position - events[low][1] > reach:
             counts[events[low][2]] -= 1
             if counts[events[low][2]] == 0:
                 covered -= 1

@@ -99,6 +99,9 @@ class Matcher:
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
         ]
         self._index_candidates()
+        self._sentence_rules = {
+            index for index, rule in enumerate(self.rules) if rule.expression.uses_sentences()
+        }
 
     def _add_term(self, keys: tuple[str, ...], gid: int) -> None:
         term = self._term_ids.get(keys)
@@ -233,6 +236,10 @@ class Matcher:
             ]
             if hits:
                 found[local] = hits
+        if rule_index in self._sentence_rules:
+            for hits in found.values():
+                for hit in hits:
+                    hit.sentence = scan.sentence_of(hit.text, hit.position)
         return found
 
     def evaluate(self, rule_index: int, scan: ItemScan) -> Match | None:

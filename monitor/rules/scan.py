@@ -11,6 +11,7 @@ item's few thousand words is most of its cost, is then paid once a batch.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence, Set
 from itertools import accumulate
 
@@ -22,6 +23,7 @@ from monitor.rules.expression import FIELD_BITS
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.ragged import Ints
 from monitor.rules.spellings import SEPARATOR, SpellingIndex, Words
+from monitor.text.sentences import sentence_ends
 
 Occurrence = tuple[int, int, int]
 """(text id, first word, last word) of one term found."""
@@ -69,6 +71,13 @@ class TextScan:
         self._first = first
         self._begin = begin
         """Where the text begins in the batch's texts, joined."""
+        self._sentence_ends: list[int] | None = None
+
+    def sentence_of(self, word: int) -> int:
+        """The number of the sentence word `word` stands in, counting from 0."""
+        if self._sentence_ends is None:
+            self._sentence_ends = sentence_ends(self.text)
+        return bisect_right(self._sentence_ends, self.span(word, word)[0])
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Where words `first` to `last` run in the text: the start of one, the end of the
@@ -126,6 +135,10 @@ class ItemScan:
     def locate(self, terms: Set[int]) -> None:
         """Make sure `occurrences` holds every place of each of the single-word `terms`."""
         self._batch.locate({self._number: terms})
+
+    def sentence_of(self, text_id: int, word: int) -> int:
+        """The sentence of text `text_id` that word `word` stands in."""
+        return self.texts[text_id].sentence_of(word)
 
     def place(self, text_id: int, word: int) -> tuple[ItemField, int]:
         """The field a word of a text is shown in, and the field bits it counts for."""

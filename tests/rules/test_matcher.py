@@ -359,3 +359,67 @@ def test_batches_keep_every_item_in_order() -> None:
     assert runs == [["0"], ["1"], ["2", "3"], ["4"], ["5"]]
     titles = [Item(id=str(n), title="x") for n in range(2 * BATCH_ITEMS + 1)]
     assert [len(run) for run in batches(titles)] == [BATCH_ITEMS, BATCH_ITEMS, 1]
+
+
+SENTENCE = """
+    id: base-attack
+    title: Base attack
+    anchor: [title, lead]
+    terms:
+      base: {mode: exact, words: [عين الأسد, Ain al-Asad]}
+      described: [base in western Iraq, قاعدة غربي العراق]
+      attack: [استهدف, هجوم, targeted, attack, intercepted]
+    match:
+      any:
+        - {near: [base, attack], within: sentence}
+        - all:
+            - {near: [described, attack], within: 8}
+            - {any: [base], in: [body]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "alert"),
+    [
+        (
+            "Ain al-Asad air base, which hosts US and other international forces in western"
+            " Iraq and has been hit before, intercepted two drones",
+            "",
+            True,
+        ),
+        (
+            "قاعدة عين الأسد الجوية في الأنبار، والتي تستضيف قوات أمريكية ودولية منذ سنوات"
+            " طويلة، تعرضت اليوم إلى هجوم بطائرتين مسيرتين",
+            "",
+            True,
+        ),
+        ("Officials visited Ain al-Asad on Monday. A separate attack hit a convoy.", "", False),
+        (
+            "Drones targeted a base in western Iraq",
+            "Drones targeted a base in western Iraq on Tuesday, officials said.\n\n"
+            "Nobody was hurt.\n\nThe base, Ain al-Asad, hosts US forces.",
+            True,
+        ),
+        (
+            "Drones targeted a base in western Iraq",
+            "Drones targeted a base in western Iraq.",
+            False,
+        ),
+    ],
+)
+def test_near_within_a_sentence_and_a_name_later_in_the_body(
+    tmp_path: Path, title: str, body: str, alert: bool
+) -> None:
+    found = only(
+        matcher_of(tmp_path, SENTENCE).match(Item(id="x", title=title, content=body)), "base-attack"
+    )
+    assert (found is not None and found.alert) is alert
+
+
+def test_sentence_goes_with_near(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "id: r\ntitle: T\nterms:\n  a: [x]\n  b: [y]\nmatch:\n  all: [a, b]\n  sentence: true\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception, match="`sentence` goes with `near`"):
+        load_rules([tmp_path])
