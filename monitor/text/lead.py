@@ -8,8 +8,9 @@ short-paragraphed wire story out of it.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
-from monitor.text.sentences import sentence_ends
+from monitor.text.sentences import iter_sentence_ends
 
 LEAD_WORDS = 35
 """A lead takes whole sentences until it holds this many words..."""
@@ -33,10 +34,10 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 def opening_length(text: str) -> int:
     """How many characters of `text` its lead takes."""
     taken, words, paragraphs, start = 0, 0, 0, 0
-    for end in sentence_ends(text):
+    for end in iter_sentence_ends(text):
         sentence = text[start:end]
-        count = len(_WORD.findall(sentence))
-        paragraphs += _paragraph_begun(text, taken, start, sentence)
+        count = len(sentence.split())
+        paragraphs += _paragraph_begun(text, taken, start, sentence, count)
         if taken and (paragraphs > LEAD_PARAGRAPHS or words + count > LEAD_MAX_WORDS):
             break
         if not taken and count > FIRST_SENTENCE_WORDS:
@@ -47,13 +48,14 @@ def opening_length(text: str) -> int:
     return taken
 
 
-def _paragraph_begun(text: str, taken: int, start: int, sentence: str) -> int:
+def _paragraph_begun(text: str, taken: int, start: int, sentence: str, count: int) -> int:
     """1 when the sentence at `start` opens a paragraph of some words (not a dateline of
     numbers), else 0."""
-    opens = not taken or "\n" in text[max(0, start - 1) : start + 1]
-    return int(opens and len(_LETTERS.findall(sentence)) >= PARAGRAPH_WORDS)
+    if count < PARAGRAPH_WORDS or (taken and "\n" not in text[max(0, start - 1) : start + 1]):
+        return 0
+    return int(count >= 2 * PARAGRAPH_WORDS or len(_LETTERS.findall(sentence)) >= PARAGRAPH_WORDS)
 
 
 def _cut_at_word(text: str, start: int, words: int) -> int:
-    matches = list(_WORD.finditer(text, start))
-    return matches[words - 1].end() if len(matches) >= words else len(text)
+    ends = [word.end() for word in islice(_WORD.finditer(text, start), words)]
+    return ends[-1] if len(ends) == words else len(text)

@@ -8,6 +8,7 @@ they do in Arabic news, where a sentence often runs a paragraph long.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _END = re.compile(r"[.!?\u061f\u06d4\u2026]+[\"'\u00bb\u201d\u2019)\]]*(?=\s|$)|\n")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
@@ -19,10 +20,18 @@ _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 
 def sentence_ends(text: str) -> list[int]:
     """The position just after each sentence's end, in order; the text's end is the last."""
-    ends = [match.end() for match in _END.finditer(text) if _ends_sentence(text, match)]
-    if not ends or ends[-1] < len(text.rstrip()):
-        ends.append(len(text))
-    return ends
+    return list(iter_sentence_ends(text))
+
+
+def iter_sentence_ends(text: str) -> Iterator[int]:
+    """`sentence_ends`, one at a time, for a reader that stops early."""
+    last = 0
+    for match in _END.finditer(text):
+        if _ends_sentence(text, match):
+            last = match.end()
+            yield last
+    if not last or last < len(text.rstrip()):
+        yield len(text)
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
@@ -40,9 +49,3 @@ def _abbreviated(text: str, before: re.Match[str]) -> bool:
     or a known short form."""
     word = before.group(1)
     return len(word) == 1 or word.lower() in _ABBREVIATIONS
-
-
-def paragraph_ends(text: str) -> list[int]:
-    """Where each paragraph (a run of lines with at least one word) ends."""
-    ends = [match.start() for match in re.finditer(r"\n", text)]
-    return [*ends, len(text)]
