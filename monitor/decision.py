@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from monitor.rules.model import PolicySpec
 from monitor.silence import Silence
-from monitor.story import Story
+from monitor.stories.story import Story
 
 
 class Reason(StrEnum):

@@ -41,6 +41,8 @@ class Notification(BaseModel):
 
     rule: str
     rule_title: str
+    rules: list[str] = Field(default_factory=list)
+    """Every rule the story alerted on, the opening one first."""
     severity: Severity
     story: str
     update: int
@@ -61,6 +63,7 @@ class Notification(BaseModel):
         """The public record of one sent notification (`monitor replay --json`, `alerts`)."""
         return {
             "rule": self.rule,
+            "rules": self.rules or [self.rule],
             "story": self.story,
             "update": self.update,
             "items": self.item_ids,

@@ -15,16 +15,17 @@ from monitor.clock import Clock
 from monitor.decision import Decision, LastNotification, decide
 from monitor.delivery import DeliveryJob
 from monitor.history import History
-from monitor.item import Item, field_texts
+from monitor.item import Item
 from monitor.keyspace import Keyspace, as_text
 from monitor.notification import Notification
-from monitor.quote import quote_for
 from monitor.rules.match import Match
+from monitor.rules.model import PolicySpec
 from monitor.rules.reloader import RuleReloader
 from monitor.rules.rule import Rule
 from monitor.silence import SilenceBook
-from monitor.story import Story, StoryBook, StoryItem
-from monitor.text.fingerprint import fingerprint
+from monitor.stories.book import StoryBook
+from monitor.stories.entry import story_entry
+from monitor.stories.story import Story
 
 EnqueueDelivery = Callable[[DeliveryJob], None]
 
@@ -58,28 +59,21 @@ class Pipeline:
             now = at[index] if at is not None else clock.now()
             latest = max(latest, now)
             self.history.record_item(item)
-            for match in matches:
-                if match.alert:
-                    self._group(item, match, now)
+            self._group(item, [match for match in matches if match.alert], now)
         return latest
 
-    def _group(self, item: Item, match: Match, now: float) -> None:
-        rule = self._rule(match.rule)
-        if rule is None:
+    def _group(self, item: Item, alerts: list[Match], now: float) -> None:
+        alerts = [match for match in alerts if self._rule(match.rule) is not None]
+        if not alerts:
             return
-        texts = field_texts(item)
-        entry = StoryItem(
-            id=item.id,
-            source=item.source,
-            title=item.title,
-            link=item.link,
-            at=now,
-            quote=quote_for(item, match),
-            vector=fingerprint(f"{texts.title}\n{texts.body or texts.lead}"),
-        )
-        story, changed = self.stories.place(rule.id, entry, rule.spec.policy, now)
+        entry = story_entry(item, alerts, now)
+        story, changed = self.stories.place(entry, self._policy, now)
         if changed:
             self.redis.zadd(self.keys.due, {story.id: now})
+
+    def _policy(self, rule_id: str) -> PolicySpec:
+        rule = self._rule(rule_id)
+        return rule.spec.policy if rule else PolicySpec()
 
     def flush_due(self, now: float, *, waited: bool = False) -> int:
         """Decide the stories due by `now` (all pending when `waited`); return deliveries queued."""
@@ -115,7 +109,13 @@ class Pipeline:
 
     def _send(self, story: Story, rule: Rule, decision: Decision, update: int, now: float) -> int:
         note = notification_of(story, rule, decision, update)
-        names = route(self.channels, rule.id, rule.spec.severity, update > 0)
+        names: dict[str, None] = {}
+        for rule_id in note.rules:
+            other = self._rule(rule_id)
+            if other is not None:
+                names.update(
+                    dict.fromkeys(route(self.channels, rule_id, other.spec.severity, update > 0))
+                )
         for name in names:
             self.enqueue_delivery(
                 DeliveryJob(
@@ -137,6 +137,7 @@ def notification_of(story: Story, rule: Rule, decision: Decision, update: int) -
     shown = story.items[0] if update == 0 else story.items[-1]
     return Notification(
         rule=rule.id,
+        rules=story.every_rule,
         rule_title=rule.spec.title,
         severity=rule.spec.severity,
         story=story.id,

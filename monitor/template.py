@@ -246,7 +246,9 @@ def _headline(note: Notification, d: _Dialect) -> _Part:
 
 def _facts(note: Notification, d: _Dialect) -> _Part:
     rule = _isolate(_fit(note.rule_title, RULE_TITLE_MAX, d))
-    return _lit("Rule: ") + rule + _lit(f" · severity {note.severity.value.upper()}")
+    others = [other for other in note.rules if other != note.rule]
+    also = f" · also {', '.join(others)}" if others else ""
+    return _lit("Rule: ") + rule + _lit(f" · severity {note.severity.value.upper()}{also}")
 
 
 def _update(note: Notification, d: _Dialect) -> list[_Part]:

@@ -8,7 +8,7 @@ from monitor.decision import Decision, LastNotification, Reason, corroborating_s
 from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
 from monitor.silence import Silence
-from monitor.story import Story, StoryItem
+from monitor.stories.story import Story, StoryItem
 
 T0 = 1_700_000_000.0
 

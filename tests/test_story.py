@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import redis
 
 from monitor.inputs import read_path
@@ -9,22 +11,29 @@ from monitor.item import field_texts
 from monitor.keyspace import Keyspace
 from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
-from monitor.story import StoryBook, StoryItem
+from monitor.stories.book import StoryBook
+from monitor.stories.story import StoryItem
 from monitor.text.fingerprint import fingerprint, similarity
 from tests.conftest import SEEDS
 
 T0 = 1_706_000_000.0
 
 
-def entry(item_id: str, text: str, at: float = T0, source: str = "") -> StoryItem:
+def entry(item_id: str, text: str, at: float = T0, source: str = "", rule: str = "r") -> StoryItem:
     return StoryItem(
         id=item_id,
         source=source or item_id,
         title=text[:40],
         at=at,
         quote=Quote(text=text[:50]),
+        rules=[rule],
         vector=fingerprint(text),
     )
+
+
+def policy(**settings: float) -> Callable[[str], PolicySpec]:
+    spec = PolicySpec(**settings)  # type: ignore[arg-type]
+    return lambda rule: spec
 
 
 def seed_entries() -> list[StoryItem]:
@@ -40,7 +49,7 @@ def test_seeds_group_into_three_stories(redis_client: redis.Redis, keys: Keyspac
     book = StoryBook(redis_client, keys, retention=3600)
     placed = {}
     for seed in seed_entries():
-        story, changed = book.place("us-iraq-talks", seed, PolicySpec(), T0)
+        story, changed = book.place(seed, policy(), T0)
         assert changed
         placed[seed.id] = story.id
     assert placed["000"] == placed["001"] == placed["003"]
@@ -52,28 +61,44 @@ def test_placing_the_same_item_twice_changes_nothing(
 ) -> None:
     book = StoryBook(redis_client, keys, retention=3600)
     first = seed_entries()[0]
-    story, _ = book.place("r", first, PolicySpec(), T0)
-    again, changed = book.place("r", first, PolicySpec(), T0 + 5)
+    story, _ = book.place(first, policy(), T0)
+    again, changed = book.place(first, policy(), T0 + 5)
     assert not changed and again.id == story.id and len(again.items) == 1
 
 
 def test_stories_close_after_their_window(redis_client: redis.Redis, keys: Keyspace) -> None:
     book = StoryBook(redis_client, keys, retention=10 * 86_400)
     text = "قصف صاروخي على قاعدة عين الأسد الجوية غرب العراق"
-    policy = PolicySpec(story_window=3600)
-    story, _ = book.place("r", entry("a", text), policy, T0)
-    same, _ = book.place("r", entry("b", text, T0 + 600), policy, T0 + 600)
-    later, _ = book.place("r", entry("c", text, T0 + 7200), policy, T0 + 7200)
+    hour = policy(story_window=3600)
+    story, _ = book.place(entry("a", text), hour, T0)
+    same, _ = book.place(entry("b", text, T0 + 600), hour, T0 + 600)
+    later, _ = book.place(entry("c", text, T0 + 7200), hour, T0 + 7200)
     assert same.id == story.id and len(same.items) == 2
     assert later.id != story.id
 
 
-def test_stories_are_per_rule(redis_client: redis.Redis, keys: Keyspace) -> None:
+def test_stories_of_unrelated_rules_stay_apart(redis_client: redis.Redis, keys: Keyspace) -> None:
     book = StoryBook(redis_client, keys, retention=3600)
     text = "قصف صاروخي على قاعدة عين الأسد"
-    one, _ = book.place("r1", entry("a", text), PolicySpec(), T0)
-    two, _ = book.place("r2", entry("a", text), PolicySpec(), T0)
+    one, _ = book.place(entry("a", text, rule="r1"), policy(), T0)
+    two, _ = book.place(entry("b", text, rule="r2"), policy(), T0)
     assert one.id != two.id
+
+
+def test_an_item_of_two_rules_joins_either_rules_story_and_names_both(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=3600)
+    text = "انطلاق الجولة الأولى من الحوار بين العراق والولايات المتحدة لإنهاء مهمة التحالف"
+    talks, _ = book.place(entry("a", text, rule="talks"), policy(), T0)
+    both = entry("b", text, T0 + 60)
+    both.rules = ["withdrawal", "talks"]
+    joined, changed = book.place(both, policy(), T0 + 60)
+    assert changed and joined.id == talks.id
+    assert joined.every_rule == ["talks", "withdrawal"]
+    later = entry("c", text, T0 + 120, rule="withdrawal")
+    again, _ = book.place(later, policy(), T0 + 120)
+    assert again.id == talks.id and len(again.items) == 3
 
 
 def test_near_duplicate_wire_copy_is_very_similar() -> None:

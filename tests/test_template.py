@@ -366,6 +366,12 @@ def test_body_holds_headline_quote_rule_severity_and_sources() -> None:
     )
 
 
+def test_a_story_of_several_rules_names_the_others() -> None:
+    plain = note().model_copy(update={"rules": ["us-forces", "coalition-withdrawal"]})
+    body = render(plain, "text").body
+    assert "Rule: \u2068US forces in Iraq\u2069 · severity HIGH · also coalition-withdrawal" in body
+
+
 def four_sources() -> list[Source]:
     return [Source(item=n, source=n, title="t", link=OUR_LINK + n) for n in "ABCD"]
 

@@ -31,7 +31,7 @@ from workers.worker import run_worker
 
 log = logging.getLogger("monitor")
 
-RECORD_FIELDS = ("rule", "story", "update", "items", "sources", "channel", "title", "text")
+RECORD_FIELDS = ("rule", "rules", "story", "update", "items", "sources", "channel", "title", "text")
 
 
 def _clock_times(items: list[Item], start: float) -> list[float]:
@@ -80,7 +80,8 @@ def _drop(client: redis.Redis, keys: Keyspace) -> None:
 def _print_records(records: list[dict[str, object]], as_json: bool) -> None:
     for record in records:
         if as_json:
-            shown = {key: record[key] for key in RECORD_FIELDS}
+            # Records kept from before stories spanned rules have no `rules`.
+            shown = {key: record.get(key, [record["rule"]]) for key in RECORD_FIELDS}
             click.echo(json.dumps(shown, ensure_ascii=False))
         else:
             click.echo(click.style(str(record["title"]), bold=True))

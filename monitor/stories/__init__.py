@@ -1,0 +1,1 @@
+"""Stories: the items that report one event, grouped across rules and languages."""

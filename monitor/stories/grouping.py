@@ -1,0 +1,75 @@
+"""Which story an item joins: its likeness to the items of each open story, within a
+language by the words they share, across languages by the names, places and numbers.
+
+The two measures live on different scales, so each is divided by its own bar from the
+rule's policy: a likeness of 1.0 or more, on either, is enough to join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from monitor.keyspace import digest
+from monitor.rules.model import PolicySpec
+from monitor.stories.story import Story, StoryItem
+from monitor.text.fingerprint import similarity
+from monitor.text.names import clash, link_score
+
+PolicyOf = Callable[[str], PolicySpec]
+"""The policy of a rule by its id."""
+
+
+def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> float:
+    """How alike two items are, 1.0 being the policy's bar for one story."""
+    linked = 0.0
+    if abs(entry.at - other.at) <= policy.link_window:
+        linked = link_score(entry.marks, other.marks) / policy.link_similarity
+    if entry.lang and other.lang and entry.lang != other.lang:
+        return linked
+    worded = similarity(entry.vector, other.vector) * clash(entry.marks, other.marks)
+    return max(worded / policy.similarity, linked)
+
+
+def story_likeness(story: Story, entry: StoryItem, policy: PolicySpec) -> float:
+    """How like a story an item is: its likeness to the story's closest item."""
+    return max((item_likeness(entry, item, policy) for item in story.items), default=0.0)
+
+
+def choose_story(
+    stories: Iterable[Story], entry: StoryItem, policy_of: PolicyOf, now: float
+) -> Story | None:
+    """The open story the item belongs to, or None when it starts one."""
+    best, best_likeness = None, 1.0
+    for story in stories:
+        policy = policy_of(story.rule)
+        if story.updated < now - policy.story_window:
+            continue
+        likeness = story_likeness(story, entry, policy)
+        if likeness >= best_likeness:
+            best, best_likeness = story, likeness
+    return best
+
+
+def join(story: Story, entry: StoryItem, now: float) -> None:
+    """Add an item to a story, with the rules it alerted on."""
+    story.items.append(entry)
+    story.rules = list(dict.fromkeys([*story.rules, *entry.rules]))
+    story.updated = max(story.updated, now)
+
+
+def place(
+    stories: list[Story], entry: StoryItem, policy_of: PolicyOf, now: float
+) -> tuple[Story, bool]:
+    """The story `entry` belongs in among the open `stories`, joined or new, and whether
+    anything changed (not when the story already holds the item)."""
+    for story in stories:
+        if story.holds(entry.id):
+            return story, False
+    story = choose_story(stories, entry, policy_of, now) or _new_story(entry, now)
+    join(story, entry, now)
+    return story, True
+
+
+def _new_story(entry: StoryItem, now: float) -> Story:
+    opener = entry.rules[0]
+    return Story(id=digest(f"{opener}\n{entry.id}"), rule=opener, created=now, updated=now)

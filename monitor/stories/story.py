@@ -1,0 +1,58 @@
+"""A story and its items, as stored: what notifications and grouping need of each item."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from monitor.notification import Quote, Source
+from monitor.text.fingerprint import Vector
+
+
+class StoryItem(BaseModel):
+    """One item of a story, with what notifications and grouping need of it."""
+
+    id: str
+    source: str
+    title: str
+    link: str = ""
+    at: float
+    alert: bool = True
+    quote: Quote
+    lang: str = ""
+    rules: list[str] = Field(default_factory=list)
+    vector: Vector = Field(default_factory=dict)
+    marks: list[str] = Field(default_factory=list)
+
+    def as_source(self) -> Source:
+        return Source(
+            item=self.id,
+            source=self.source,
+            title=self.title,
+            link=self.link,
+            published=datetime.fromtimestamp(self.at, tz=UTC),
+        )
+
+
+class Story(BaseModel):
+    """Items about one event; `rule` opened it, `rules` are every rule its items alerted on."""
+
+    id: str
+    rule: str
+    rules: list[str] = Field(default_factory=list)
+    created: float
+    updated: float
+    items: list[StoryItem] = Field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({item.source for item in self.items if item.source})
+
+    @property
+    def every_rule(self) -> list[str]:
+        """The opening rule first, then the others in the order they joined."""
+        return list(dict.fromkeys([self.rule, *self.rules]))
+
+    def holds(self, item_id: str) -> bool:
+        return any(item.id == item_id for item in self.items)
