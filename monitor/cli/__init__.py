@@ -7,6 +7,7 @@ import logging
 import click
 
 from monitor import __version__
+from monitor.cli.eval_command import eval_command
 from monitor.cli.ingest_commands import feeds_command, poll_command
 from monitor.cli.match_command import match_command
 from monitor.cli.pipeline_commands import (
@@ -43,6 +44,7 @@ def main() -> None:
 
 main.add_command(rules_group)
 main.add_command(match_command)
+main.add_command(eval_command)
 main.add_command(replay_command)
 main.add_command(work_command)
 main.add_command(alerts_command)

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from monitor.item import Item
-from monitor.rules.expression import ALL_FIELDS, FIELD_BITS, Hits, Node
+from monitor.rules.expression import (
+    ALL_FIELDS,
+    FIELD_BITS,
+    AnyOf,
+    GroupRef,
+    Hits,
+    Near,
+    Node,
+    NoneOf,
+    Scoped,
+)
 from monitor.rules.matcher import Matcher
 from monitor.rules.model import RuleSpec
 
@@ -57,3 +67,47 @@ def _tree(node: Node, hits: Hits, scope: int, depth: int) -> list[str]:
     for child in node.children:
         lines += _tree(child, hits, scope, depth + 1)
     return lines
+
+
+def reason(matcher: Matcher, rule_id: str, item: Item) -> str:
+    """One line on why RULE alerted, only mentioned, or did not match an item."""
+    rule_index = matcher.rule_index(rule_id)
+    rule = matcher.rules[rule_index]
+    if not rule.accepts(item, item.language):
+        return f"filtered out (language {item.language!r}, source {item.source!r})"
+    scan = matcher.scan(item)
+    local = matcher.rule_hits(rule_index, scan)
+    found = matcher.evaluate(rule_index, scan)
+    if found and found.alert:
+        shown = ", ".join(f"{hit.field.value}:{hit.text!r}" for hit in found.hits[:6])
+        return f"alerted on {shown}"
+    required = sorted(rule.expression.required_groups())
+    missing = [rule.groups[index].name for index in required if not local.get(index)]
+    if missing:
+        return "not found: " + ", ".join(missing)
+    scope = rule.anchor_mask if found else ALL_FIELDS
+    failed = _first_failure(rule.expression, local, scope)
+    where = "in title/lead" if found else "anywhere"
+    return ("mention only: " if found else "no match: ") + f"{failed} fails {where}"
+
+
+def _first_failure(node: Node, hits: Hits, scope: int) -> str:
+    """The deepest part, first in order, that does not hold (the node itself if none)."""
+    if isinstance(node, (AnyOf, NoneOf)):
+        return describe(node)
+    for child in node.children:
+        if child.evaluate(hits, scope, ALL_FIELDS) is None:
+            return _first_failure(child, hits, scope)
+    return describe(node)
+
+
+def describe(node: Node) -> str:
+    """A node written out short: `near(iraq, us, talks; 14)`, `none(other_pair)`."""
+    if isinstance(node, GroupRef):
+        return node.name
+    parts = ", ".join(describe(child) for child in node.children)
+    if isinstance(node, Near):
+        return f"near({parts}; {node.within})"
+    if isinstance(node, Scoped):
+        return f"{parts} in {'/'.join(node.names)}"
+    return f"{node.label()}({parts})"

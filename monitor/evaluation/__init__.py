@@ -1,0 +1,1 @@
+"""`monitor eval`: how rules and stories do on labelled items, the way a user feels it."""
