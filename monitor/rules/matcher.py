@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from monitor.item import Item
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
+from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import rule_predicate
@@ -88,7 +89,7 @@ class Matcher:
                 for pattern in group.patterns:
                     self._add_pattern(len(sources), gid)
                     sources.append(pattern.source)
-        self._patterns = PatternSet(sources)
+        self._patterns, self._pattern_gates = self._pattern_sets(sources)
         self._spellings = SpellingIndex(self._index, self._term_groups)
         words = {term for keys, term in self._term_ids.items() if len(keys) == 1}
         words.difference_update(self._pattern_terms)
@@ -112,6 +113,19 @@ class Matcher:
         if gid not in self._term_groups[term]:
             self._term_groups[term].append(gid)
             self._group_terms[gid].append(term)
+
+    def _pattern_sets(self, sources: list[str]) -> tuple[PatternSet, PatternGates]:
+        """One set of patterns a rule that has any, with its gates (monitor.rules.gate)."""
+        chunks: list[list[int]] = []
+        gates = PatternGates()
+        first = 0
+        for rule_index, rule in enumerate(self.rules):
+            count = sum(len(group.patterns) for group in rule.groups)
+            if count:
+                chunks.append(list(range(first, first + count)))
+                gates.add(rule, self._rule_groups[rule_index])
+            first += count
+        return PatternSet(sources, chunks), gates
 
     def _add_pattern(self, pattern: int, gid: int) -> None:
         # A pattern is a term of its own, under a key no word can have.
@@ -178,7 +192,12 @@ class Matcher:
 
     def _scan_batch(self, items: Sequence[Item]) -> ScanBatch:
         groups = len(self._owner)
-        return ScanBatch(items, self._spellings, groups, self._patterns, self._pattern_terms)
+        return ScanBatch(
+            items,
+            self._spellings,
+            groups,
+            (self._patterns, self._pattern_terms, self._pattern_gates),
+        )
 
     def _candidates(self, found: npt.NDArray[np.uint8]) -> list[list[int]]:
         """For each item (a row of `found`), the rules, in order, whose required groups were

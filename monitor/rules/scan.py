@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from monitor.item import FieldTexts, Item, ItemField, field_texts
 from monitor.rules.expression import FIELD_BITS
+from monitor.rules.gate import PatternGates
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.ragged import Ints
 from monitor.rules.spellings import SEPARATOR, SpellingIndex, Words
@@ -29,6 +30,12 @@ Occurrence = tuple[int, int, int]
 """(text id, first word, last word) of one term found."""
 
 Occurrences = dict[int, list[Occurrence]]
+
+Patterns = tuple[PatternSet, Sequence[int], PatternGates]
+"""The rules' pattern sets, the term of each pattern, and each set's gates."""
+
+Found = list[tuple[int, int, int, int]]
+"""Patterns found: (pattern, text of the batch, first word, last word)."""
 
 Placed = tuple[ItemField, int, int, int, int]
 """An occurrence with the field it is shown in and the field bits it counts for:
@@ -166,13 +173,13 @@ class ScanBatch:
         items: Sequence[Item],
         index: SpellingIndex,
         groups: int,
-        patterns: PatternSet,
-        pattern_terms: Sequence[int],
+        patterns: Patterns,
     ) -> None:
         index.begin_batch()
         self.index = index
         self._groups = groups
         self._terms: tuple[Ints, Ints] | None = None
+        self._normal: tuple[bytes, list[int]] | None = None
         """Every single-word term of every word, and the word's place, once asked for."""
         sources, lead_chars = [], []
         for item in items:
@@ -191,8 +198,8 @@ class ScanBatch:
         self._parts = (sources, words, cuts, counts, begins, lengths)
         self._mark_words()
         self._find_phrases()
-        if patterns:
-            self._find_patterns(patterns, pattern_terms)
+        if patterns[0]:
+            self._find_patterns(*patterns)
 
     def _split_words(self, texts: list[str]) -> tuple[Words, list[int], list[int]]:
         """The words of every text in one pass; where each text begins in the texts joined
@@ -221,6 +228,8 @@ class ScanBatch:
         # The body's opening words are its lead when the lead is derived from it.
         body_begins = np.array(begins[2::TEXTS], np.intp) + lead_chars
         openings = (words.starts.searchsorted(body_begins) - cuts[2:-1:TEXTS]).tolist()
+        self._openings: list[int] = openings
+        """How many of each item's body words are its lead (0: a lead of its own)."""
         segments: list[int] = []
         lengths: list[int] = []
         for item, opening in enumerate(openings):
@@ -298,10 +307,7 @@ class ScanBatch:
     def normal_texts(self) -> list[bytes]:
         """Each text's normalised words joined by single spaces, in UTF-8, as patterns see
         them: the title, lead and body of each item in turn."""
-        # All words at once, each with its space; a separator is a space alone.
-        cells, begins = self.index.normal.concatenated(self.ids)
-        data = cells.tobytes()
-        begins_at = [*begins.tolist(), len(data)]
+        data, begins_at = self._normal_words()
         firsts = self._text_begins.tolist()
         # A text runs from its first word to the space before the separator that ends it.
         ends = [begins_at[first - 1] - 1 for first in (*firsts[1:], len(self.ids) + 1)]
@@ -310,15 +316,89 @@ class ScanBatch:
             for first, end in zip(firsts, ends, strict=True)
         ]
 
-    def _find_patterns(self, patterns: PatternSet, pattern_terms: Sequence[int]) -> None:
-        terms, firsts, lasts = [], [], []
-        begins = self._text_begins.tolist()
-        for text, begin in zip(self.normal_texts(), begins, strict=True):
-            for pattern, first, last in patterns.find(text):
-                terms.append(pattern_terms[pattern])
-                firsts.append(begin + first)
-                lasts.append(begin + last)
-        self._place(terms, firsts, lasts)
+    def _normal_words(self) -> tuple[bytes, list[int]]:
+        """Every word's normal form with its space, joined, and where each word begins."""
+        if self._normal is None:
+            cells, begins = self.index.normal.concatenated(self.ids)
+            data = cells.tobytes()
+            self._normal = data, [*begins.tolist(), len(data)]
+        return self._normal
+
+    def _lead_bytes(self, item: int) -> int:
+        """How many bytes of the item's normalised body its derived lead takes."""
+        opening = self._openings[item]
+        if not opening:
+            return 0
+        _, begins_at = self._normal_words()
+        first = int(self._text_begins[TEXTS * item + 2])
+        return begins_at[first + opening] - begins_at[first] - 1
+
+    def _find_patterns(
+        self, patterns: PatternSet, pattern_terms: Sequence[int], gates: PatternGates
+    ) -> None:
+        alive = gates.words.open(self.found)
+        if not any(alive):
+            return
+        texts = self.normal_texts()
+        found: Found = []
+        for text_id, text in enumerate(texts):
+            chunks = alive[text_id // TEXTS]
+            if chunks:
+                found += self._read_text(patterns, text_id, text, chunks, gates.lead_first)
+        self._place_patterns(found, pattern_terms)
+        self._read_rest(patterns, texts, alive, gates, pattern_terms)
+
+    def _read_text(
+        self,
+        patterns: PatternSet,
+        text_id: int,
+        text: bytes,
+        chunks: list[int],
+        lead_first: Sequence[bool],
+    ) -> Found:
+        """Patterns in one text: all of it, but only the lead of a body for the sets that
+        read the lead first."""
+        if text_id % TEXTS != 2:
+            return [(p, text_id, a, b) for p, a, b in patterns.find(text, chunks)]
+        whole = [chunk for chunk in chunks if not lead_first[chunk]]
+        first = [chunk for chunk in chunks if lead_first[chunk]]
+        found = [(p, text_id, a, b) for p, a, b in patterns.find(text, whole)] if whole else []
+        lead = text[: self._lead_bytes(text_id // TEXTS)]
+        if first and lead:
+            found += [(p, text_id, a, b) for p, a, b in patterns.find(lead, first)]
+        return found
+
+    def _read_rest(
+        self,
+        patterns: PatternSet,
+        texts: list[bytes],
+        alive: list[list[int]],
+        gates: PatternGates,
+        pattern_terms: Sequence[int],
+    ) -> None:
+        """The bodies past their leads, for the lead-first sets whose every group of one
+        alternative is now found."""
+        rest = gates.rest.open(self.found)
+        found: Found = []
+        for item, chunks in enumerate(alive):
+            wanted = [c for c in chunks if gates.lead_first[c] and c in rest[item]]
+            if wanted:
+                opening = self._openings[item]
+                body = TEXTS * item + 2
+                found += [
+                    (pattern, body, first, last)
+                    for pattern, first, last in patterns.find(texts[body], wanted)
+                    if last >= opening
+                ]
+        self._place_patterns(found, pattern_terms)
+
+    def _place_patterns(self, found: Found, pattern_terms: Sequence[int]) -> None:
+        begins = self._text_begins
+        self._place(
+            [pattern_terms[pattern] for pattern, _, _, _ in found],
+            [int(begins[text]) + first for _, text, first, _ in found],
+            [int(begins[text]) + last for _, text, _, last in found],
+        )
 
     def locate(self, wanted: Mapping[int, Set[int]]) -> None:
         """Make sure each item's `occurrences` hold every place of each of its single-word

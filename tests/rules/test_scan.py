@@ -6,6 +6,7 @@ import pytest
 
 from monitor.inputs import read_items, read_path
 from monitor.item import Item, field_texts
+from monitor.rules.gate import PatternGates
 from monitor.rules.matcher import Matcher
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.scan import ScanBatch, item_sources
@@ -28,7 +29,8 @@ def items() -> list[Item]:
 
 
 def batch_of(matcher: Matcher, batch_items: list[Item]) -> ScanBatch:
-    return ScanBatch(batch_items, matcher._spellings, len(matcher._owner), PatternSet([]), [])
+    patterns = (PatternSet([]), [], PatternGates())
+    return ScanBatch(batch_items, matcher._spellings, len(matcher._owner), patterns)
 
 
 def normalised(item: Item) -> list[bytes]:

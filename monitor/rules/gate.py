@@ -1,0 +1,139 @@
+"""When a rule's regular expressions are worth running on an item: the groups of plain
+words (no patterns) that some way of the rule's expression holding needs, all found.
+
+A gate is a list of alternatives, each a set of word groups; an item opens the gate when
+every group of one alternative was found in it. An empty alternative always opens: a
+rule that can hold on its patterns alone has its patterns run on every item.
+
+An anchored rule alerts only on what its title and lead hold, so its patterns are read
+first there; the rest of the body is read (for the exclusions and the mentions it may
+hold) only where every group of one alternative, patterns included, was found by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import product
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.item import ItemField
+from monitor.rules.expression import (
+    ALL_FIELDS,
+    FIELD_BITS,
+    AllOf,
+    AnyOf,
+    GroupRef,
+    Near,
+    Node,
+    NoneOf,
+    Scoped,
+)
+from monitor.rules.rule import Rule
+
+Gate = list[frozenset[int]]
+
+MAX_ALTERNATIVES = 32
+"""Past this many alternatives a gate keeps only what every alternative needs."""
+
+_OPEN: Gate = [frozenset()]
+
+
+def gate(node: Node, plain: Callable[[int], bool]) -> Gate:
+    """The alternatives of `node`; `plain(group)` tells a group of words only."""
+    if isinstance(node, GroupRef):
+        return [frozenset({node.group})] if plain(node.group) else _OPEN
+    if isinstance(node, Scoped):
+        return gate(node.child, plain)
+    if isinstance(node, NoneOf):
+        return _OPEN
+    children = [gate(child, plain) for child in node.children]
+    if isinstance(node, AnyOf):
+        return _simplest([alternative for child in children for alternative in child])
+    if isinstance(node, (AllOf, Near)):
+        return _all_of(children)
+    return _OPEN
+
+
+def _all_of(children: list[Gate]) -> Gate:
+    count = 1
+    for child in children:
+        count *= len(child)
+    if count > MAX_ALTERNATIVES:
+        return [frozenset().union(*(frozenset.intersection(*child) for child in children))]
+    return _simplest([frozenset().union(*choice) for choice in product(*children)])
+
+
+def _simplest(alternatives: Gate) -> Gate:
+    """The alternatives without those that need more than another one does."""
+    if frozenset() in alternatives:
+        return _OPEN
+    unique = sorted(set(alternatives), key=len)
+    kept: Gate = []
+    for alternative in unique:
+        if not any(other <= alternative for other in kept):
+            kept.append(alternative)
+    return kept
+
+
+def needs_body(node: Node, patterned: Callable[[int], bool], in_body: bool = False) -> bool:
+    """Whether a part of `node` asks outright for a group with patterns in the body
+    (`in: [body]`): such a rule's patterns are read in the whole body from the start."""
+    if isinstance(node, GroupRef):
+        return in_body and patterned(node.group)
+    if isinstance(node, Scoped):
+        return needs_body(node.child, patterned, bool(node.mask & FIELD_BITS[ItemField.BODY]))
+    return any(needs_body(child, patterned, in_body) for child in node.children)
+
+
+class GateTable:
+    """Gates of several pattern sets as one table, so that which sets each item opens is a
+    few array operations for a whole batch."""
+
+    def __init__(self, gates: Sequence[Sequence[Sequence[int]]]) -> None:
+        self.columns = sorted(
+            {gid for alternatives in gates for need in alternatives for gid in need}
+        )
+        """The groups the gates name: only they are read from the batch's table."""
+        column = {gid: index for index, gid in enumerate(self.columns)}
+        rows = [need for alternatives in gates for need in alternatives]
+        self._needs = np.zeros((len(rows), len(self.columns)), np.int32)
+        for row, need in enumerate(rows):
+            self._needs[row, [column[gid] for gid in need]] = 1
+        self._sizes = self._needs.sum(axis=1)
+        self._chunk = np.repeat(np.arange(len(gates)), [len(alts) for alts in gates])
+        self._chunks = len(gates)
+
+    def open(self, found: npt.NDArray[np.uint8]) -> list[list[int]]:
+        """For each row of `found` (an item's field bits by group), the sets it opens."""
+        present = (found[:, self.columns] != 0).astype(np.int32)
+        whole = (present @ self._needs.T) == self._sizes  # item x alternative
+        opened = np.zeros((len(found), self._chunks), bool)
+        items, alternatives = whole.nonzero()
+        opened[items, self._chunk[alternatives]] = True
+        return [row.nonzero()[0].tolist() for row in opened]
+
+
+class PatternGates:
+    """The gates of each rule's pattern set, by global group id, and whether the set is read
+    in the lead first (anchored rules) or in the whole body at once."""
+
+    def __init__(self) -> None:
+        self._words: list[list[list[int]]] = []
+        self._rest: list[list[list[int]]] = []
+        self.lead_first: list[bool] = []
+        self.words = GateTable([])
+        """Alternatives of word groups: whether a set is read at all."""
+        self.rest = GateTable([])
+        """Alternatives of all groups: whether a lead-first set reads the rest of the body."""
+
+    def add(self, rule: Rule, gids: Sequence[int]) -> None:
+        patterned = [bool(group.patterns) for group in rule.groups]
+        words = gate(rule.expression, lambda local: not patterned[local])
+        every = gate(rule.expression, lambda local: True)
+        self._words.append([sorted(gids[local] for local in need) for need in words])
+        self._rest.append([sorted(gids[local] for local in need) for need in every])
+        anchored = rule.anchor_mask != ALL_FIELDS
+        self.lead_first.append(anchored and not needs_body(rule.expression, patterned.__getitem__))
+        self.words, self.rest = GateTable(self._words), GateTable(self._rest)
