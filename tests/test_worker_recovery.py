@@ -23,7 +23,7 @@ RULE = """\
 id: base-attack
 title: Attack on Ain al-Asad
 severity: high
-policy: {group_wait: 0, similarity: 1.0}
+policy: {group_wait: 0, similarity: 1.0, link_window: 0}
 terms:
   base: {mode: exact, words: [عين الأسد]}
   attack: [هجوم]

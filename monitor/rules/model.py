@@ -54,7 +54,7 @@ class PolicySpec(_Strict):
     group_wait: Duration = 30.0
     story_window: Duration = 72 * 3600.0
     similarity: float = Field(default=0.39, gt=0, le=1)
-    link_similarity: float = Field(default=0.35, gt=0, le=1)
+    link_similarity: float = Field(default=0.25, gt=0, le=1)
     link_window: Duration = 36 * 3600.0
     repeat_after: Duration | None = None
     min_sources: int = Field(default=1, ge=1)

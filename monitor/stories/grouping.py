@@ -22,7 +22,7 @@ PolicyOf = Callable[[str], PolicySpec]
 def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> float:
     """How alike two items are, 1.0 being the policy's bar for one story."""
     linked = 0.0
-    if abs(entry.at - other.at) <= policy.link_window:
+    if policy.link_window and abs(entry.at - other.at) <= policy.link_window:
         linked = link_score(entry.marks, other.marks) / policy.link_similarity
     if entry.lang and other.lang and entry.lang != other.lang:
         return linked

@@ -55,9 +55,9 @@ _ENGLISH_ENDINGS = re.compile(
 _THOUSAND_WORDS = frozenset({"الاف", "الف", "thousand"})
 _DAYS = ("d:mon", "d:tue", "d:wed", "d:thu", "d:fri", "d:sat", "d:sun")
 _PRIORITY = {"g": 0, "d": 1, "o": 1, "n": 2, "s": 3}
-_CLASH_KINDS = ("weekday", "ordinal", "site", "town")
-"""Kinds of which two reports of one event that both name some name a common one: two
-attacks on different bases on one night are two events."""
+_CLASH_KINDS = ("weekday", "ordinal")
+"""Kinds of which two reports of one event that both name some name a common one. Not
+places: outlets name one attack's site differently (Tower 22, al-Tanf) often enough."""
 
 
 def event_marks(title: str, lead: str) -> list[str]:
@@ -91,8 +91,8 @@ def link_score(a: Sequence[str], b: Sequence[str]) -> float:
 
 
 def clash(a: Sequence[str], b: Sequence[str]) -> float:
-    """1.0, or less when the items name different days, dates, rounds, sites or towns:
-    the factor by which other evidence that they are one event should count."""
+    """1.0, or less when the items name different days, dates or rounds: the factor by
+    which other evidence that they are one event should count."""
     return _clash(_summary(tuple(a)), _summary(tuple(b)))
 
 
@@ -118,8 +118,7 @@ def _summary(marks: tuple[str, ...]) -> _Summary:
 
 
 def _clash(first: _Summary, second: _Summary) -> float:
-    """CLASH for each of weekday, date, round, site and town that both items name and never
-    agree on;
+    """CLASH for each of weekday, date and round that both items name and never agree on;
     weekdays next to each other clash less (a night attack is Monday to one, Tuesday to another)."""
     factor = 1.0
     for group, mine in first.timed.items():
