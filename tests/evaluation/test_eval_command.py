@@ -26,8 +26,8 @@ TALKS_AR_COPY = {
 }
 MISSED = {
     "id": "en1",
-    "title": "Sudani receives a US delegation",
-    "content": "The prime minister received the delegation in Baghdad.",
+    "title": "A new chapter for Baghdad and Washington, officials say",
+    "content": "Officials spoke of a new chapter between the two capitals.",
     "lang": "en",
     "published": "2024-01-28T10:00:00+00:00",
     "expect": ["us-iraq-talks"],
