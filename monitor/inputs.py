@@ -65,6 +65,11 @@ def read_jsonl(stream: IO[str], name: str, stem: str) -> Iterator[Item]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{name}:{number}: invalid JSON: {exc.msg}") from exc
         except ValidationError as exc:
-            problem = exc.errors()[0]
-            where = ".".join(str(part) for part in problem["loc"])
-            raise InputError(f"{name}:{number}: {where}: {problem['msg']}") from exc
+            raise InputError(f"{name}:{number}: {validation_problem(exc)}") from exc
+
+
+def validation_problem(exc: ValidationError) -> str:
+    """The first problem pydantic found in an item, as `field: message`."""
+    problem = exc.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    return f"{where}: {problem['msg']}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from monitor.inputs import validation_problem
 from monitor.item import Item
 
 LABEL_KEYS = ("expect", "event", "mentions", "note")
@@ -85,8 +86,4 @@ def _rule_list(data: dict[str, Any], key: str) -> frozenset[str]:
 
 
 def _wording(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        return f"{where}: {problem['msg']}"
-    return str(exc)
+    return validation_problem(exc) if isinstance(exc, ValidationError) else str(exc)

@@ -41,11 +41,12 @@ def group_alerts(
     workers do (item id -> story id)."""
     stories: dict[str, Story] = {}
     placed: dict[str, str] = {}
-    for entry, matches in sorted(zip(labelled, found, strict=True), key=_published):
+    timed = sorted(zip(labelled, found, strict=True), key=lambda pair: _published(pair[0]))
+    for entry, matches in timed:
         alerts = [match for match in matches if match.alert]
         if not alerts:
             continue
-        at = _published((entry, matches))
+        at = _published(entry)
         story_item = story_entry(entry.item, alerts, at)
         rules = set(story_item.rules)
         open_stories = [s for s in stories.values() if rules.intersection(s.every_rule)]
@@ -55,8 +56,8 @@ def group_alerts(
     return placed
 
 
-def _published(pair: tuple[LabelledItem, list[Match]]) -> float:
-    published = pair[0].item.published
+def _published(entry: LabelledItem) -> float:
+    published = entry.item.published
     return published.timestamp() if published else 0.0
 
 

@@ -12,6 +12,7 @@ from monitor.evaluation.pairs import PairScores, group_alerts, score_pairs
 from monitor.evaluation.scores import Counts, RuleScore, micro_average, score_rules
 from monitor.rules.matcher import Matcher
 from monitor.rules.model import PolicySpec
+from monitor.stories.grouping import PolicyOf
 
 
 @dataclass
@@ -53,7 +54,7 @@ def evaluate(matcher: Matcher, labelled: Sequence[LabelledItem]) -> EvalReport:
     return EvalReport(len(labelled), rules, micro_average(rules), score_pairs(labelled, placed))
 
 
-def _policies(matcher: Matcher) -> Any:
+def _policies(matcher: Matcher) -> PolicyOf:
     def policy_of(rule_id: str) -> PolicySpec:
         rule = matcher.rule(rule_id)
         return rule.spec.policy if rule else PolicySpec()

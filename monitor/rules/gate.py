@@ -119,21 +119,24 @@ class PatternGates:
     """The gates of each rule's pattern set, by global group id, and whether the set is read
     in the lead first (anchored rules) or in the whole body at once."""
 
-    def __init__(self) -> None:
-        self._words: list[list[list[int]]] = []
-        self._rest: list[list[list[int]]] = []
+    def __init__(self, rules: Sequence[tuple[Rule, Sequence[int]]] = ()) -> None:
+        """`rules`: each rule that has patterns, with the global ids of its groups."""
+        words: list[list[list[int]]] = []
+        rest: list[list[list[int]]] = []
         self.lead_first: list[bool] = []
-        self.words = GateTable([])
+        for rule, gids in rules:
+            patterned = [bool(group.patterns) for group in rule.groups]
+            plain = [not patterns for patterns in patterned]
+            words.append(_global(gate(rule.expression, plain.__getitem__), gids))
+            rest.append(_global(gate(rule.expression, lambda local: True), gids))
+            anchored = rule.anchor_mask != ALL_FIELDS
+            body = needs_body(rule.expression, patterned.__getitem__)
+            self.lead_first.append(anchored and not body)
+        self.words = GateTable(words)
         """Alternatives of word groups: whether a set is read at all."""
-        self.rest = GateTable([])
+        self.rest = GateTable(rest)
         """Alternatives of all groups: whether a lead-first set reads the rest of the body."""
 
-    def add(self, rule: Rule, gids: Sequence[int]) -> None:
-        patterned = [bool(group.patterns) for group in rule.groups]
-        words = gate(rule.expression, lambda local: not patterned[local])
-        every = gate(rule.expression, lambda local: True)
-        self._words.append([sorted(gids[local] for local in need) for need in words])
-        self._rest.append([sorted(gids[local] for local in need) for need in every])
-        anchored = rule.anchor_mask != ALL_FIELDS
-        self.lead_first.append(anchored and not needs_body(rule.expression, patterned.__getitem__))
-        self.words, self.rest = GateTable(self._words), GateTable(self._rest)
+
+def _global(alternatives: Gate, gids: Sequence[int]) -> list[list[int]]:
+    return [sorted(gids[local] for local in need) for need in alternatives]

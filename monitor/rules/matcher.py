@@ -117,15 +117,15 @@ class Matcher:
     def _pattern_sets(self, sources: list[str]) -> tuple[PatternSet, PatternGates]:
         """One set of patterns a rule that has any, with its gates (monitor.rules.gate)."""
         chunks: list[list[int]] = []
-        gates = PatternGates()
+        gated: list[tuple[Rule, list[int]]] = []
         first = 0
         for rule_index, rule in enumerate(self.rules):
             count = sum(len(group.patterns) for group in rule.groups)
             if count:
                 chunks.append(list(range(first, first + count)))
-                gates.add(rule, self._rule_groups[rule_index])
+                gated.append((rule, self._rule_groups[rule_index]))
             first += count
-        return PatternSet(sources, chunks), gates
+        return PatternSet(sources, chunks), PatternGates(gated)
 
     def _add_pattern(self, pattern: int, gid: int) -> None:
         # A pattern is a term of its own, under a key no word can have.

@@ -4,7 +4,6 @@ anchored rule's only past the lead where one way of holding is found whole."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -58,7 +57,7 @@ def labelled_items() -> list[Item]:
     return items
 
 
-def test_reading_the_lead_first_changes_no_alert(tmp_path: Path) -> None:
+def test_reading_the_lead_first_changes_no_alert() -> None:
     rules = load_rules([RULES_DIR])
     items = labelled_items() + [test.item for rule in rules for test in rule.tests]
     lead_first, whole = Matcher(rules), Matcher(rules)
