@@ -7,6 +7,7 @@ secrets: print `mask(url)`, never the URL; an Outcome's detail holds no part of 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import warnings
@@ -55,6 +56,17 @@ def mask(url: str) -> str:
     return _mask_custom(_url_of(plugin, privacy=True))
 
 
+def unusable(url: str) -> str | None:
+    """Why apprise cannot send to `url`, in words that hold no part of it; None if it can."""
+    return None if _plugin(url) is not None else _unusable(url)
+
+
+def service_of(url: str) -> str:
+    """The name of the service apprise sends `url` to (Slack, JSON, E-Mail...)."""
+    plugin = _plugin(url)
+    return str(plugin.service_name) if plugin is not None else "unknown"
+
+
 def kind_of(url: str) -> str:
     """The kind of channel (see monitor.template.KINDS) the URL sends to."""
     scheme = _scheme(url)
@@ -77,6 +89,7 @@ def _send(url: str, rendered: Rendered, timeout: float) -> Outcome:
     plugin.socket_read_timeout = min(float(plugin.socket_read_timeout), timeout / 2)
     notifier = apprise.Apprise()
     notifier.add(plugin)
+    _keep_status_lines()
     with notifier.notify(
         rendered.body,
         title=rendered.title,
@@ -104,6 +117,23 @@ def _outcome(result: apprise.AppriseResult, timeout: float) -> Outcome:
     if not codes:
         return Outcome(False, True, "no HTTP response (connection failed or timed out)")
     return _by_status(codes[-1])
+
+
+def quiet_apprise() -> None:
+    """Keeps apprise's log lines, which can quote a URL whole, out of the process's log.
+
+    They are kept from propagating, not raised above their level: each notify() reads
+    its own lines ("error=NNN") for the outcome, and a level of CRITICAL would turn
+    every HTTP status into "no response"."""
+    logging.getLogger("apprise").propagate = False
+
+
+def _keep_status_lines() -> None:
+    """Puts back apprise's warnings where a process silenced them by their level."""
+    apprise_log = logging.getLogger("apprise")
+    if not apprise_log.isEnabledFor(logging.WARNING):
+        quiet_apprise()
+        apprise_log.setLevel(logging.WARNING)
 
 
 def _by_status(code: int) -> Outcome:

@@ -7,6 +7,7 @@ import logging
 import click
 
 from monitor import __version__
+from monitor.cli.channels_command import channels_group
 from monitor.cli.eval_command import eval_command
 from monitor.cli.ingest_commands import feeds_command, poll_command
 from monitor.cli.match_command import match_command
@@ -19,6 +20,7 @@ from monitor.cli.pipeline_commands import (
 from monitor.cli.rules_command import rules_group
 from monitor.cli.silence_command import silence_group
 from monitor.errors import MonitorError
+from monitor.sender import quiet_apprise
 
 
 class _Group(click.Group):
@@ -39,7 +41,7 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # apprise logs rejected URLs whole, secrets included; our own messages mask them.
-    logging.getLogger("apprise").setLevel(logging.CRITICAL)
+    quiet_apprise()
 
 
 main.add_command(rules_group)
@@ -52,3 +54,4 @@ main.add_command(run_command)
 main.add_command(silence_group)
 main.add_command(poll_command)
 main.add_command(feeds_command)
+main.add_command(channels_group)

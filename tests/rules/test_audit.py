@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,17 +13,6 @@ from monitor.item import Item
 from monitor.rules.audit import Corpus, audit_rules, suspect_word, term_locations
 from monitor.rules.loader import load_rules
 from monitor.text.normalizer import normalize
-
-
-@pytest.fixture(autouse=True)
-def apprise_logging_kept() -> Iterator[None]:
-    """The command quiets apprise's logger for the whole process; tests of sending that
-    run later in this process read apprise's log, so it is put back."""
-    logger = logging.getLogger("apprise")
-    level = logger.level
-    yield
-    logger.setLevel(level)
-
 
 SUSPECTS = [
     # the term lost ين: a catch without ين ون ان after the stem is another word
