@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from monitor.connection import redis_connection
 from monitor.ingest.feed_state import FeedBook
 from monitor.ingest.feeds import FeedSpec, load_feeds
 from monitor.ingest.fetcher import Fetcher
-from monitor.ingest.poller import Poller
+from monitor.ingest.poller import Poller, PollOutcome
 from monitor.ingest.schedule import Schedule
 from monitor.keyspace import Keyspace
 from monitor.settings import Settings
@@ -32,18 +33,29 @@ _FEEDS = click.option(
 )
 
 
+_HTTP_LOGGERS = ("httpx", "httpcore")
+"""Libraries that log every request at INFO: a line per feed per poll, drowning the outcomes."""
+
+
 @click.command("poll")
 @click.option("--once", is_flag=True, help="Poll every feed once, then exit (for cron).")
 @_FEEDS
 def poll_command(once: bool, feeds_path: Path | None) -> None:
-    """Poll the feeds and queue their new items."""
-    settings = checked_settings()
+    """Poll the feeds and queue their new items; with --once, exit 1 if any feed failed."""
+    settings = checked_settings(channels=False)
     feeds = load_feeds(feeds_path or settings.feeds)
+    for name in _HTTP_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     with redis_connection(settings, announce) as client:
-        asyncio.run(_poll(client, settings, feeds, once))
+        outcomes = asyncio.run(_poll(client, settings, feeds, once))
+    if once:
+        _report(outcomes, feeds)
 
 
-async def _poll(client: redis.Redis, settings: Settings, feeds: list[FeedSpec], once: bool) -> None:
+async def _poll(
+    client: redis.Redis, settings: Settings, feeds: list[FeedSpec], once: bool
+) -> list[PollOutcome]:
+    """Every feed's outcome with `once`; else poll until a signal, and nothing."""
     keys = Keyspace(settings.prefix)
     fetcher = Fetcher()
     poller = Poller(
@@ -57,17 +69,59 @@ async def _poll(client: redis.Redis, settings: Settings, feeds: list[FeedSpec], 
     )
     try:
         if once:
-            for outcome in await poller.poll_all_once():
-                click.echo(f"{outcome.feed}: {outcome.status}, {outcome.new} new")
-            return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        announce(f"polling {len(feeds)} feed(s); Ctrl-C to stop")
-        await poller.run(stop)
+            return await poller.poll_all_once()
+        await _poll_until_stopped(poller, len(feeds))
+        return []
     finally:
         await fetcher.aclose()
+
+
+async def _poll_until_stopped(poller: Poller, count: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    announce(f"polling {count} feed(s); Ctrl-C to stop")
+    await poller.run(stop)
+
+
+def _report(outcomes: list[PollOutcome], feeds: list[FeedSpec]) -> None:
+    """Every feed's outcome in the feeds file's order, a summary, and exit 1 on any failure:
+    cron and scripts see a failed feed by the exit status alone."""
+    order = {feed.id: index for index, feed in enumerate(feeds)}
+    for outcome in sorted(outcomes, key=lambda outcome: order.get(outcome.feed, len(order))):
+        click.echo(_outcome_line(outcome))
+    click.echo(_summary(outcomes))
+    if any(outcome.failed for outcome in outcomes):
+        raise click.exceptions.Exit(1)
+
+
+def _outcome_line(outcome: PollOutcome) -> str:
+    """`bbc-arabic: ok, 3 new`; a first poll tells its baseline, a failure its reason."""
+    if outcome.failed:
+        return f"{outcome.feed}: error, {outcome.error.removeprefix(f'feed {outcome.feed}: ')}"
+    if outcome.baseline is not None:
+        recorded = _count(outcome.baseline, "item")
+        return f"{outcome.feed}: ok, baseline of {recorded} recorded (not alerted)"
+    if outcome.status == "not_modified":
+        return f"{outcome.feed}: not modified"
+    return f"{outcome.feed}: {outcome.status}, {outcome.new} new"
+
+
+def _summary(outcomes: list[PollOutcome]) -> str:
+    """`3 feeds polled: 2 ok, 1 failed, 14 new items`."""
+    failed = sum(outcome.failed for outcome in outcomes)
+    new = sum(outcome.new for outcome in outcomes)
+    baseline = sum(outcome.baseline or 0 for outcome in outcomes)
+    summary = (
+        f"{_count(len(outcomes), 'feed')} polled: {len(outcomes) - failed} ok, {failed} failed"
+    )
+    summary += f", {_count(new, 'new item')}"
+    return summary + (f", {_count(baseline, 'baseline item')} recorded" if baseline else "")
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
 @click.command("feeds")
@@ -96,4 +150,6 @@ def _line(row: dict[str, Any]) -> str:
         time.strftime("%H:%M:%S", time.localtime(row["last_poll"])) if row["last_poll"] else "never"
     )
     error = f"  {row['error']['kind']}: {row['error']['message']}" if row["error"] else ""
-    return f"{row['id']:24} {row['status']:13} {row['items_seen']:6} items  last {when}{error}"
+    baseline = "" if row["baseline_items"] is None else f"+{row['baseline_items']} baseline"
+    items = f"{row['items_seen']:6} items {baseline:15}"
+    return f"{row['id']:24} {row['status']:13} {items} last {when}{error}"

@@ -2,7 +2,8 @@
 
 Loopback, private, link-local, multicast and reserved addresses are refused
 unless a feed is allowed them; cloud metadata endpoints always are. An IPv6
-address is judged by the IPv4 addresses it carries too.
+address is judged by the IPv4 addresses it carries too. A feed's URL is judged
+as far as it can be without DNS when the feeds file loads, and again at every fetch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from typing import Protocol
+
+import httpx
 
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(address)
@@ -27,7 +30,25 @@ METADATA_ADDRESSES = frozenset(
 )
 """Cloud metadata endpoints: refused even when private addresses are allowed."""
 
+SCHEMES = frozenset({"http", "https"})
+"""The only URL schemes a feed may have."""
+
+ALLOW_PRIVATE = "set allow_private: true to poll it"
+"""What a feed on a refused, non-metadata address needs, told in each refusal."""
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_METADATA = "a cloud metadata"
+
+_KINDS = (
+    ("is_loopback", "a loopback"),
+    ("is_link_local", "a link-local"),
+    ("is_multicast", "a multicast"),
+    ("is_unspecified", "an unspecified"),
+    ("is_site_local", "a site-local"),
+    ("is_reserved", "a reserved"),
+    ("is_private", "a private"),
+)
 
 
 class Resolver(Protocol):
@@ -53,6 +74,36 @@ def is_refused(address: IPAddress, *, allow_private: bool) -> bool:
     return not allow_private and not all(_public(part) for part in carried)
 
 
+def refusal(address: IPAddress, *, allow_private: bool, name: str = "") -> str | None:
+    """Why a fetch must not connect to `address` (which `name` resolved to), or None."""
+    if not is_refused(address, allow_private=allow_private):
+        return None
+    shown = f"{address} (for {name})" if name and name != str(address) else str(address)
+    part, kind = _culprit(address)
+    what = f"is {kind}" if part == address else f"carries {part}, {kind}"
+    remedy = "never polled" if kind == _METADATA else ALLOW_PRIVATE
+    return f"{shown} {what} address; {remedy}"
+
+
+def _culprit(address: IPAddress) -> tuple[IPAddress, str]:
+    """The part of a refused address that refuses it, and its kind; what an IPv6 address
+    carries comes first, since that is where a connection would go."""
+    parts = (*_embedded(address), address)
+    for part in parts:
+        if part in METADATA_ADDRESSES:
+            return part, _METADATA
+    part = next(part for part in parts if not _public(part))
+    return part, _kind(part)
+
+
+def _kind(address: IPAddress) -> str:
+    """`a loopback`, `a private`...: the first of the address's kinds a person knows it by."""
+    for flag, words in _KINDS:
+        if getattr(address, flag, False):
+            return words
+    return "a non-public"
+
+
 def _public(address: IPAddress) -> bool:
     site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
     odd = address.is_multicast or address.is_reserved or site_local
@@ -72,3 +123,50 @@ def literal(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host)
     except ValueError:
         return None
+
+
+def written_address(host: str) -> IPAddress | None:
+    """The address a URL's host is by itself: an IP literal, or an IPv4 address in a short
+    or numeric form resolvers accept too (`127.1`, `2130706433`, `0x7f.1`)."""
+    found = literal(host)
+    if found is not None or not host[:1].isdigit():
+        return found
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def url_refusal(url: str, *, allow_private: bool) -> str | None:
+    """Why a feed's URL can never be fetched, as far as that shows without DNS; or None."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return f"{_shown(url)} is not a valid URL"
+    if not parsed.scheme:
+        return f"{_shown(url)} has no scheme; write it as https://... or http://..."
+    if parsed.scheme not in SCHEMES:
+        return f"{parsed.scheme}: URLs are refused; only http and https feeds are polled"
+    if not parsed.host:
+        return f"{_shown(url)} has no host"
+    return host_refusal(parsed.host, allow_private=allow_private)
+
+
+def host_refusal(host: str, *, allow_private: bool) -> str | None:
+    """Why a URL's host is refused before any lookup: an IP literal or a loopback name."""
+    address = written_address(host)
+    if address is not None:
+        return refusal(address, allow_private=allow_private, name=host)
+    if not allow_private and _loopback_name(host):
+        return f"{host} is a loopback name; {ALLOW_PRIVATE}"
+    return None
+
+
+def _loopback_name(host: str) -> bool:
+    """`localhost` and names under it, which resolvers answer locally (RFC 6761)."""
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def _shown(url: str) -> str:
+    return repr(url) if len(url) <= 80 else repr(url[:77] + "...")

@@ -30,12 +30,22 @@ class FeedState(BaseModel):
     etag: str | None = None
     last_modified: str | None = None
     baselined: bool = False
+    baseline_items: int | None = None
+    """Items recorded without alerting at the first poll, when the feed took a baseline."""
     warnings: list[str] = []
 
     def public(self) -> dict[str, Any]:
         """The fields `monitor feeds --json` shows."""
         return self.model_dump(
-            include={"id", "status", "error", "items_seen", "last_poll", "next_due"}
+            include={
+                "id",
+                "status",
+                "error",
+                "items_seen",
+                "baseline_items",
+                "last_poll",
+                "next_due",
+            }
         )
 
 

@@ -20,7 +20,7 @@ import httpx
 from monitor import __version__
 from monitor.clock import Clock, SystemClock
 from monitor.errors import FetchError
-from monitor.ingest.address import IPAddress, Resolver, SystemResolver, is_refused, literal
+from monitor.ingest.address import IPAddress, Resolver, SystemResolver, literal, refusal
 from monitor.ingest.freshness import max_age, retry_after
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -174,9 +174,9 @@ class Fetcher:
         """The host's addresses, every one checked: one bad answer refuses the name."""
         addresses = await self._resolve(feed, url)
         for address in addresses:
-            if is_refused(address, allow_private=allow_private):
-                where = "" if str(address) == url.host else f" (for {url.host})"
-                raise FetchError(feed, "refused_address", f"refused address {address}{where}")
+            reason = refusal(address, allow_private=allow_private, name=url.host)
+            if reason:
+                raise FetchError(feed, "refused_address", f"refused: {reason}")
         return [str(address) for address in addresses]
 
     async def _resolve(self, feed: str, url: httpx.URL) -> list[IPAddress]:

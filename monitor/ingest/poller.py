@@ -38,9 +38,27 @@ IDLE_SLEEP = 1.0
 
 @dataclass
 class PollOutcome:
+    """What one poll of one feed came to: `ok`, `not_modified` or `error`."""
+
     feed: str
     status: str
     new: int = 0
+    baseline: int | None = None
+    """Items recorded without alerting at the feed's first poll; None at any other poll."""
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "error"
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """What a fetched feed brought: items queued, items taken as baseline, its <ttl>."""
+
+    new: int
+    baseline: int | None
+    ttl: float | None
 
 
 class Poller:
@@ -106,20 +124,18 @@ class Poller:
                 allow_private=feed.allow_private,
             )
             if fetched.status == 304:
-                return self._done(state, "not_modified", 0, fetched.max_age)
-            new, ttl = await self._take_in(feed, state, fetched)
+                return self._done(state, "not_modified", _Intake(0, None, None), fetched.max_age)
+            intake = await self._take_in(feed, state, fetched)
             state.etag, state.last_modified = fetched.etag, fetched.last_modified
-            fresh_for = max(filter(None, (fetched.max_age, ttl)), default=None)
-            return self._done(state, "ok", new, fresh_for)
+            fresh_for = max(filter(None, (fetched.max_age, intake.ttl)), default=None)
+            return self._done(state, "ok", intake, fresh_for)
         except FetchError as exc:
             return self._failed(state, exc.kind, str(exc), exc.retry_after)
         except InputError as exc:
             return self._failed(state, "not_a_feed", str(exc), None)
 
-    async def _take_in(
-        self, feed: FeedSpec, state: FeedState, fetched: Fetched
-    ) -> tuple[int, float | None]:
-        """Queue the feed's new items; the count, and the feed's own <ttl>."""
+    async def _take_in(self, feed: FeedSpec, state: FeedState, fetched: Fetched) -> _Intake:
+        """Queue the feed's new items, or at its first poll take them all as its baseline."""
         report = await asyncio.to_thread(
             parse_feed_report,
             fetched.body,
@@ -137,22 +153,27 @@ class Poller:
                 self.history.record_item(item)
         if feed.baseline and not state.baselined:
             state.baselined = True
-            return 0, report.ttl
+            return _Intake(0, len(items), report.ttl)
         state.baselined = True
         if fresh:
             enqueue_items(self.redis, self.keys, fresh, self.context)
-        return len(fresh), report.ttl
+        return _Intake(len(fresh), None, report.ttl)
 
     def _localised(self, item: Item, feed: FeedSpec) -> Item:
         return item if item.lang else item.model_copy(update={"lang": feed.lang})
 
-    def _done(self, state: FeedState, status: str, new: int, max_age: float | None) -> PollOutcome:
+    def _done(
+        self, state: FeedState, status: str, intake: _Intake, max_age: float | None
+    ) -> PollOutcome:
         now = self.clock.now()
         state.status, state.error, state.errors_in_row = status, None, 0
-        state.items_seen += new
+        state.items_seen += intake.new
+        if intake.baseline is not None:
+            state.baseline_items = intake.baseline
         state.last_poll = now
-        state.interval = next_interval(state.interval, new > 0)
-        return self._reschedule(state, now + delay_after_success(state.interval, max_age), new)
+        state.interval = next_interval(state.interval, intake.new > 0)
+        self._reschedule(state, now + delay_after_success(state.interval, max_age))
+        return PollOutcome(state.id, status, intake.new, intake.baseline)
 
     def _failed(
         self, state: FeedState, kind: str, message: str, retry_after: float | None
@@ -163,12 +184,12 @@ class Poller:
         state.errors_in_row += 1
         state.last_poll = now
         delay = delay_after_error(state.errors_in_row, retry_after, self.rng)
-        return self._reschedule(state, now + delay, 0)
+        self._reschedule(state, now + delay)
+        return PollOutcome(state.id, state.status, error=message)
 
-    def _reschedule(self, state: FeedState, at: float, new: int) -> PollOutcome:
+    def _reschedule(self, state: FeedState, at: float) -> None:
         state.next_due = at
         pipe = self.redis.pipeline(transaction=False)
         self.book.save(state, pipe)
         self.schedule.reschedule({state.id: at}, pipe)
         pipe.execute()
-        return PollOutcome(state.id, state.status, new)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import time
 from pathlib import Path
 
 import redis
@@ -16,11 +13,11 @@ from monitor.clock import SystemClock
 from monitor.ingest.feed_state import FeedBook
 from monitor.ingest.feeds import FeedSpec
 from monitor.ingest.fetcher import Fetcher
-from monitor.ingest.poller import Poller
+from monitor.ingest.poller import Poller, PollOutcome
 from monitor.keyspace import Keyspace
 from monitor.queue import rq_queue
 from tests.feed_server import FeedServer, feed_server
-from tests.processes import env_for, monitor, start_monitor
+from tests.processes import env_for, monitor, start_monitor, stop, wait_until
 
 
 def spec(server: FeedServer, number: int, baseline: bool = False) -> FeedSpec:
@@ -38,16 +35,20 @@ def queued_ids(client: redis.Redis, keys: Keyspace) -> list[str]:
     return [item["id"] for job in jobs for item in job.args[0]["items"]]
 
 
-def poll_once(client: redis.Redis, keys: Keyspace, feeds: list[FeedSpec]) -> dict[str, str]:
-    async def run() -> dict[str, str]:
+def outcomes(client: redis.Redis, keys: Keyspace, feeds: list[FeedSpec]) -> list[PollOutcome]:
+    async def run() -> list[PollOutcome]:
         fetcher = Fetcher()
         try:
             poller = Poller(client, keys, feeds, fetcher, {}, 3600, SystemClock())
-            return {o.feed: o.status for o in await poller.poll_all_once()}
+            return await poller.poll_all_once()
         finally:
             await fetcher.aclose()
 
     return asyncio.run(run())
+
+
+def poll_once(client: redis.Redis, keys: Keyspace, feeds: list[FeedSpec]) -> dict[str, str]:
+    return {outcome.feed: outcome.status for outcome in outcomes(client, keys, feeds)}
 
 
 def test_new_items_are_queued_once_and_health_is_kept(
@@ -80,13 +81,24 @@ def test_new_items_are_queued_once_and_health_is_kept(
 
 def test_first_poll_is_a_baseline(redis_client: redis.Redis, keys: Keyspace) -> None:
     with feed_server() as server:
-        server.items[1] = [("old", "خبر قديم")]
+        server.items[1] = [("old", "خبر قديم"), ("older", "خبر أقدم")]
         feeds = [spec(server, 1, baseline=True)]
-        poll_once(redis_client, keys, feeds)
+        assert outcomes(redis_client, keys, feeds) == [PollOutcome("feed-1", "ok", 0, baseline=2)]
         assert queued_ids(redis_client, keys) == []
         server.items[1].append(("new", "خبر جديد"))
-        poll_once(redis_client, keys, feeds)
+        assert outcomes(redis_client, keys, feeds) == [PollOutcome("feed-1", "ok", 1)]
     assert queued_ids(redis_client, keys) == ["new"]
+    state = FeedBook(redis_client, keys).get("feed-1", 300)
+    assert (state.items_seen, state.baseline_items) == (1, 2)
+    assert state.public()["baseline_items"] == 2
+
+
+def test_a_failed_poll_carries_its_reason(redis_client: redis.Redis, keys: Keyspace) -> None:
+    with feed_server() as server:
+        server.broken[1] = (503, "text/plain", b"busy")
+        [outcome] = outcomes(redis_client, keys, [spec(server, 1)])
+    assert outcome.failed
+    assert outcome.error == "feed feed-1: HTTP 503 Service Unavailable"
 
 
 def test_a_broken_feed_stops_nothing_else(redis_client: redis.Redis, keys: Keyspace) -> None:
@@ -114,20 +126,25 @@ def test_two_pollers_share_two_hundred_feeds(
         (tmp_path / "feeds.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
         env = env_for(tmp_path, redis_url, keys.prefix)
         pollers = [start_monitor("poll", env=env) for _ in range(2)]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(server.requests) < 200:
-            time.sleep(0.2)
-        time.sleep(1)
+        book = FeedBook(client, keys)
+        # A feed's state is saved after its items are queued: all saved, all queued.
+        wait_until(
+            lambda: all_polled(book, 200),
+            lambda: f"200 feeds polled; {len(server.requests)} asked for so far",
+        )
         for poller in pollers:
-            os.killpg(poller.pid, signal.SIGTERM)
-        for poller in pollers:
-            assert poller.wait(30) == 0
+            assert stop(poller) == 0
     ids = queued_ids(client, keys)
     assert len(ids) == len(set(ids)) == 200 * 3 + 1
     assert max(server.requests.values()) == 1, "a feed was polled twice"
     health = [json.loads(line) for line in monitor("feeds", "--json", env=env).stdout.splitlines()]
     assert len(health) == 200 and {row["status"] for row in health} == {"ok"}
     assert sum(row["items_seen"] for row in health) == 601
+
+
+def all_polled(book: FeedBook, feeds: int) -> bool:
+    states = book.get_many({f"f{number}": 300 for number in range(feeds)})
+    return all(state.last_poll is not None for state in states.values())
 
 
 def next_due_in(client: redis.Redis, keys: Keyspace, feed_id: str) -> float:
