@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import redis
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from monitor.keyspace import Keyspace
+from monitor.keyspace import Keyspace, as_text
 from monitor.text.normalizer import normalize
+
+log = logging.getLogger(__name__)
+
+LONGEST = 90 * 86_400.0
+"""The longest silence, in seconds: quieting a rule for longer is disabling it."""
+
+NOTHING_SILENCED = "a silence needs a rule, story, source or text to match"
+"""Why a silence that would match every story is refused."""
+
+
+def matches_nothing(rule: str, story: str, source: str, text: str) -> bool:
+    """Whether a silence of these fields would match every story (a text may normalise away)."""
+    return not (rule.strip() or story.strip() or source.strip() or normalize(text).strip())
 
 
 class Silence(BaseModel):
@@ -21,12 +35,19 @@ class Silence(BaseModel):
     text: str = ""
     ends: float
     comment: str = ""
+    by: str = ""
 
     @model_validator(mode="after")
     def _not_everything(self) -> Silence:
-        if not (self.rule or self.story or self.source or self.text):
-            raise ValueError("a silence needs a rule, story, source or text")
+        if matches_nothing(self.rule, self.story, self.source, self.text):
+            raise ValueError(NOTHING_SILENCED)
         return self
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The fields a story must match, by name."""
+        given = {"rule": self.rule, "story": self.story, "source": self.source, "text": self.text}
+        return {name: value for name, value in given.items() if value}
 
     def covers(
         self, rule: str, story: str, sources: list[str], texts: list[str], now: float
@@ -62,9 +83,20 @@ class SilenceBook:
         """Silences still in force; expired ones are dropped as they are found."""
         found = []
         for silence_id, raw in self.redis.hgetall(self.keys.silences).items():
-            silence = Silence.model_validate_json(raw)
+            silence = _read(silence_id, raw)
+            if silence is None:
+                continue
             if silence.ends > now:
                 found.append(silence)
             else:
                 self.redis.hdel(self.keys.silences, silence_id)
         return found
+
+
+def _read(silence_id: object, raw: bytes | str) -> Silence | None:
+    """A stored silence, or None for one that no longer validates (it would match everything)."""
+    try:
+        return Silence.model_validate_json(raw)
+    except ValidationError as exc:
+        log.warning("silence %s is ignored: %s", as_text(silence_id), exc.errors()[0]["msg"])
+        return None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
-from monitor.errors import Location, RuleError, RuleSetError
+from monitor.errors import RuleError, RuleSetError
 from monitor.item import Item, ItemField
+from monitor.problems import key_name, located_problems, unknown_key_hint
 from monitor.rules.expression import (
     ALL_FIELDS,
     AllOf,
@@ -20,7 +22,7 @@ from monitor.rules.expression import (
     Scoped,
     field_mask,
 )
-from monitor.rules.model import RuleSpec, TermGroupSpec, TermMode
+from monitor.rules.model import RULE_HINTS, RuleSpec, TermGroupSpec, TermMode
 from monitor.rules.pattern_set import pattern_error
 from monitor.rules.rule import Pattern, Rule, RuleTest, Term, TermGroup
 from monitor.rules.yaml_file import KeyPath, YamlDocument
@@ -30,19 +32,54 @@ from monitor.text.normalizer import normalize
 OPERATORS = ("all", "any", "none", "near")
 MODIFIERS = ("within", "sentence", "at_least", "in")
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Problems:
+    """The problems found so far; each check adds to them instead of stopping the rest."""
+
+    def __init__(self) -> None:
+        self.errors: list[RuleError] = []
+
+    def attempt(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """The check's result, or None with its problems kept."""
+        try:
+            return check(*args, **kwargs)
+        except RuleSetError as exc:
+            self.errors.extend(exc.errors)
+        except RuleError as exc:
+            self.errors.append(exc)
+        return None
+
+    def raise_any(self) -> None:
+        """Raise RuleSetError with every problem, in the order they stand in the file."""
+        if self.errors:
+            raise RuleSetError(sorted(self.errors, key=_place))
+
+
+def _place(error: RuleError) -> tuple[int, int]:
+    return error.location.line, error.location.column
+
 
 def compile_rule(document: YamlDocument, at: KeyPath) -> Rule:
-    """Compile the rule found at `at` in `document`; raise RuleError on the first problem."""
+    """Compile the rule found at `at` in `document`; raise RuleSetError with every problem."""
     data = document.data if not at else _value_at(document.data, at)
     spec = _validate(document, at, data)
-    groups = [
-        _compile_group(document, (*at, "terms", name), name, group)
+    problems = Problems()
+    compiled = [
+        problems.attempt(_compile_group, document, (*at, "terms", name), name, group)
         for name, group in spec.terms.items()
     ]
-    names = {group.name: index for index, group in enumerate(groups)}
-    expression = _root_expression(document, at, spec, names)
-    if not expression.positive_groups():
-        raise document.error((*at, "match"), "the rule looks for no term: add one outside `none`")
+    names = {name: index for index, name in enumerate(spec.terms)}
+    expression = problems.attempt(_root_expression, document, at, spec, names)
+    if expression and not expression.positive_groups():
+        problems.errors.append(
+            _error(document, (*at, "match"), "the rule looks for no term: add one outside `none`")
+        )
+    problems.raise_any()
+    groups = [group for group in compiled if group is not None]
+    assert expression is not None  # raise_any raised when it failed
     return Rule(
         spec=spec,
         location=document.locate(at),
@@ -53,6 +90,12 @@ def compile_rule(document: YamlDocument, at: KeyPath) -> Rule:
     )
 
 
+def _error(document: YamlDocument, at: KeyPath, message: str) -> RuleError:
+    """A problem at `at`, told as `key: message` with the key counted from the rule."""
+    key = key_name(at[1:] if isinstance(document.data, list) else at)
+    return RuleError(document.locate(at), f"{key}: {message}" if key else message)
+
+
 def _value_at(data: Any, at: KeyPath) -> Any:
     for key in at:
         data = data[key]
@@ -61,41 +104,43 @@ def _value_at(data: Any, at: KeyPath) -> Any:
 
 def _validate(document: YamlDocument, at: KeyPath, data: Any) -> RuleSpec:
     if not isinstance(data, dict):
-        raise document.error(at, "a rule must be a mapping of keys (id, title, terms, match...)")
+        raise _error(document, at, "a rule must be a mapping of keys (id, title, terms, match...)")
     try:
         return RuleSpec.model_validate(data)
     except ValidationError as exc:
-        errors = [_validation_error(document, at, problem) for problem in exc.errors()]
-        raise (errors[0] if len(errors) == 1 else RuleSetError(errors)) from exc
-
-
-def _validation_error(document: YamlDocument, at: KeyPath, problem: Any) -> RuleError:
-    loc = tuple(problem["loc"])
-    if problem["type"] == "extra_forbidden":
-        return document.error((*at, *loc), f"unknown key '{loc[-1]}'")
-    if problem["type"] == "missing":
-        return document.error((*at, *loc[:-1]), f"missing key '{loc[-1]}'")
-    where = ".".join(map(str, loc))
-    return document.error((*at, *loc), f"{where}: {problem['msg']}")
+        located = located_problems(document, at, exc, RULE_HINTS)
+        errors = [
+            RuleError(where, text + unknown_key_hint(RuleSpec, problem))
+            for (where, text), problem in zip(located, exc.errors(), strict=True)
+        ]
+        raise RuleSetError(sorted(errors, key=_place)) from exc
 
 
 def _compile_group(
     document: YamlDocument, at: KeyPath, name: str, spec: TermGroupSpec
 ) -> TermGroup:
     if not spec.words and not spec.regex:
-        raise document.error(at, f"empty term group '{name}': give it words or regex")
+        raise _error(document, at, f"empty term group '{name}': give it words or regex")
     group = TermGroup(name, spec.mode, spec.weight)
-    stemmed = spec.mode is TermMode.STEM
+    problems = Problems()
+    # `name: [words]` is short for `name: {words: [words]}`: point at what was written
+    words_at = at if isinstance(_value_at(document.data, at), list) else (*at, "words")
     for index, text in enumerate(spec.words):
-        keys = tuple(term_key(word.word, stemmed=stemmed) for word in analyze_phrase(text))
-        if not keys:
-            raise document.error((*at, "words", index), f"term '{text}' has no word in it")
-        group.terms.append(Term(keys, text))
+        term = problems.attempt(_term, document, (*words_at, index), text, spec.mode)
+        group.terms += [term] if term else []
     for index, source in enumerate(spec.regex):
-        location = document.locate((*at, "regex", index))
-        _check_pattern(location, source)
-        group.patterns.append(Pattern(source, location))
+        problems.attempt(_check_pattern, document, (*at, "regex", index), source)
+        group.patterns.append(Pattern(source, document.locate((*at, "regex", index))))
+    problems.raise_any()
     return group
+
+
+def _term(document: YamlDocument, at: KeyPath, text: str, mode: TermMode) -> Term:
+    stemmed = mode is TermMode.STEM
+    keys = tuple(term_key(word.word, stemmed=stemmed) for word in analyze_phrase(text))
+    if not keys:
+        raise _error(document, at, f"term '{text}' has no word in it")
+    return Term(keys, text)
 
 
 def analyze_phrase(text: str) -> list[Any]:
@@ -103,25 +148,48 @@ def analyze_phrase(text: str) -> list[Any]:
     return [word for raw in text.split() for word in analyze(raw)]
 
 
-def _check_pattern(location: Location, source: str) -> None:
+def _check_pattern(document: YamlDocument, at: KeyPath, source: str) -> None:
     problem = pattern_error(source)
     if problem:
-        raise RuleError(location, f"bad regex {source!r}: {problem}")
+        raise _error(document, at, f"bad regex {source!r}: {_regex_problem(problem)}")
     if "\\b" in source and any(is_arabic(char) for char in source):
-        raise RuleError(
-            location,
+        raise _error(
+            document,
+            at,
             f"regex {source!r}: RE2's \\b knows only ASCII letters and never matches beside "
             "Arabic; write (^| ) and ( |$) around Arabic words",
         )
     previous = ""
     for char in source:
         if previous != "\\" and normalize(char) != char:
-            raise RuleError(
-                location,
+            raise _error(
+                document,
+                at,
                 f"regex {source!r} has {char!r}, which normalised text never holds; "
                 f"write {normalize(char)!r}",
             )
         previous = char if previous != "\\" else ""
+
+
+_RE2_PROBLEMS = {
+    "missing )": "a ( is never closed",
+    "unexpected )": "a ) closes nothing",
+    "missing ]": "a [ is never closed",
+    "bad repetition operator": "{part} repeats a repetition",
+    "no argument for repetition operator": "{part} repeats nothing",
+    "invalid escape sequence": "{part} is not an escape RE2 knows (such as \\d, \\s or \\.)",
+    "trailing \\": "it ends with a lone \\",
+    "invalid perl operator": "{part} is not in RE2 (it has no lookahead or lookbehind)",
+    "invalid character class range": "{part} is no range of characters",
+    "invalid repetition size": "{part}: counts go up to 1000, and {{m,n}} needs m <= n",
+}
+"""RE2's reasons for refusing a pattern, in plain words; `{part}` is the offending piece."""
+
+
+def _regex_problem(reason: str) -> str:
+    code, _, part = reason.partition(": ")
+    plain = _RE2_PROBLEMS.get(code)
+    return plain.format(part=part) if plain else reason
 
 
 def _root_expression(
@@ -130,31 +198,41 @@ def _root_expression(
     if spec.match is not None:
         return _parse(document, (*at, "match"), spec.match, names)
     if spec.threshold is None:
-        raise document.error(at, "a rule needs `match`, `threshold`, or both")
+        raise _error(document, at, "a rule needs `match`, `threshold`, or both")
     return AnyOf([GroupRef(index, name) for name, index in names.items()])
 
 
 def _parse(document: YamlDocument, at: KeyPath, data: Any, names: dict[str, int]) -> Node:
     if isinstance(data, str):
         if data not in names:
-            raise document.error(at, f"unknown term group '{data}'{_suggest(data, names)}")
+            raise _error(document, at, f"unknown term group '{data}'{_suggest(data, names)}")
         return GroupRef(names[data], data)
     if not isinstance(data, dict):
-        raise document.error(at, "expected a term group name or a mapping of all/any/none/near")
-    for key in data:
-        if key not in OPERATORS + MODIFIERS:
-            raise document.error(
-                (*at, key), f"unknown key '{key}'{_suggest(key, OPERATORS + MODIFIERS)}"
-            )
+        raise _error(document, at, "expected a term group name or a mapping of all/any/none/near")
+    problems = Problems()
+    problems.errors += _unknown_keys(document, at, data)
     operators = [key for key in data if key in OPERATORS]
-    if not operators:
-        raise document.error(at, "no operator here: use all, any, none or near")
-    parts = [_operator(document, (*at, key), key, data, names) for key in operators]
-    node = parts[0] if len(parts) == 1 else AllOf(parts)
-    _check_modifiers(document, at, data)
+    if not operators and not problems.errors:
+        raise _error(document, at, "no operator here: use all, any, none or near")
+    parts = [
+        problems.attempt(_operator, document, (*at, key), key, data, names) for key in operators
+    ]
+    problems.attempt(_check_modifiers, document, at, data)
+    problems.raise_any()
+    nodes = [part for part in parts if part is not None]
+    node = nodes[0] if len(nodes) == 1 else AllOf(nodes)
     if "in" in data:
         return _scoped(document, (*at, "in"), data["in"], node)
     return node
+
+
+def _unknown_keys(document: YamlDocument, at: KeyPath, data: dict[str, Any]) -> list[RuleError]:
+    known = OPERATORS + MODIFIERS
+    return [
+        _error(document, (*at, key), f"unknown key '{key}'{_suggest(key, known)}")
+        for key in data
+        if key not in known
+    ]
 
 
 def _operator(
@@ -163,8 +241,8 @@ def _operator(
     raw = data[key]
     items = [raw] if isinstance(raw, (str, dict)) else raw
     if not isinstance(items, list) or not items:
-        raise document.error(at, f"empty group: '{key}' needs at least one term or expression")
-    children = [_parse(document, (*at, index), child, names) for index, child in enumerate(items)]
+        raise _error(document, at, "empty: give at least one term group or expression")
+    children = _children(document, at, items, names)
     if key == "all":
         return AllOf(children)
     if key == "none":
@@ -174,11 +252,23 @@ def _operator(
     return _near(document, at, data, children)
 
 
+def _children(
+    document: YamlDocument, at: KeyPath, items: list[Any], names: dict[str, int]
+) -> list[Node]:
+    problems = Problems()
+    parsed = [
+        problems.attempt(_parse, document, (*at, index), child, names)
+        for index, child in enumerate(items)
+    ]
+    problems.raise_any()
+    return [child for child in parsed if child is not None]
+
+
 def _any(document: YamlDocument, at: KeyPath, data: dict[str, Any], children: list[Node]) -> Node:
     at_least = data.get("at_least", 1)
     if not isinstance(at_least, int) or not 1 <= at_least <= len(children):
-        raise document.error(
-            (*at[:-1], "at_least"), f"at_least must be a whole number from 1 to {len(children)}"
+        raise _error(
+            document, (*at[:-1], "at_least"), f"must be a whole number from 1 to {len(children)}"
         )
     return AnyOf(children, at_least)
 
@@ -186,9 +276,9 @@ def _any(document: YamlDocument, at: KeyPath, data: dict[str, Any], children: li
 def _near(document: YamlDocument, at: KeyPath, data: dict[str, Any], children: list[Node]) -> Node:
     within, sentence = _within(document, at, data)
     if len(children) < 2:
-        raise document.error(at, "near needs at least two terms")
+        raise _error(document, at, "needs at least two terms")
     if any(isinstance(child, NoneOf) for child in children):
-        raise document.error(at, "near takes terms, not `none`")
+        raise _error(document, at, "takes terms, not `none`")
     return Near(children, within, sentence)
 
 
@@ -196,12 +286,14 @@ def _within(document: YamlDocument, at: KeyPath, data: dict[str, Any]) -> tuple[
     """`within: N` words, `within: sentence`, or `within: N` with `sentence: true`."""
     within, sentence = data.get("within"), data.get("sentence", False)
     if not isinstance(sentence, bool):
-        raise document.error((*at[:-1], "sentence"), "`sentence` is true or false")
+        raise _error(document, (*at[:-1], "sentence"), "must be true or false")
     if within == "sentence":
         return None, True
     if not isinstance(within, int) or isinstance(within, bool) or within < 1:
-        raise document.error(
-            at, "near needs `within: N` (a number of words, 1 or more) or `within: sentence`"
+        raise _error(
+            document,
+            at,
+            "needs `within: N` (a number of words, 1 or more) or `within: sentence`",
         )
     return within, sentence
 
@@ -209,16 +301,16 @@ def _within(document: YamlDocument, at: KeyPath, data: dict[str, Any]) -> tuple[
 def _check_modifiers(document: YamlDocument, at: KeyPath, data: dict[str, Any]) -> None:
     for key in ("within", "sentence"):
         if key in data and "near" not in data:
-            raise document.error((*at, key), f"`{key}` goes with `near`")
+            raise _error(document, (*at, key), f"`{key}` goes with `near`")
     if "at_least" in data and "any" not in data:
-        raise document.error((*at, "at_least"), "`at_least` goes with `any`")
+        raise _error(document, (*at, "at_least"), "`at_least` goes with `any`")
 
 
 def _scoped(document: YamlDocument, at: KeyPath, raw: Any, node: Node) -> Node:
     values = [raw] if isinstance(raw, str) else raw
     choices = [f.value for f in ItemField]
     if not isinstance(values, list) or not values or any(v not in choices for v in values):
-        raise document.error(at, f"`in` takes fields among {', '.join(choices)}")
+        raise _error(document, at, f"takes fields among {', '.join(choices)}")
     fields = [ItemField(v) for v in values]
     return Scoped(node, field_mask(fields), values)
 

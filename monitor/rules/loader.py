@@ -55,12 +55,14 @@ def _compile_file(path: Path, errors: list[RuleError]) -> Iterator[Rule]:
             for at in _rule_places(document):
                 try:
                     yield compile_rule(document, at)
-                except RuleSetError as exc:
-                    errors.extend(exc.errors)
                 except RuleError as exc:
-                    errors.append(exc)
+                    errors.extend(_each(exc))
     except RuleError as exc:
-        errors.append(exc)
+        errors.extend(_each(exc))
+
+
+def _each(error: RuleError) -> list[RuleError]:
+    return error.errors if isinstance(error, RuleSetError) else [error]
 
 
 def _rule_places(document: YamlDocument) -> list[KeyPath]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from monitor.item import ItemField
+from monitor.problems import DURATION_HINT
 
 
 class Severity(StrEnum):
@@ -48,6 +49,16 @@ def seconds(value: Any) -> Any:
 Duration = Annotated[float, BeforeValidator(seconds), Field(ge=0)]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("blank; write a word or remove the entry")
+    return value
+
+
+Entry = Annotated[str, AfterValidator(_not_blank)]
+"""A word, phrase or pattern of a term group; a blank one would match everything or nothing."""
+
+
 class PolicySpec(_Strict):
     """When a rule's stories notify: Alertmanager's group wait, repeat and inhibition, for news."""
 
@@ -64,17 +75,10 @@ class PolicySpec(_Strict):
 class TermGroupSpec(_Strict):
     """Words, phrases and regular expressions that stand for one idea."""
 
-    words: list[str] = Field(default_factory=list)
+    words: list[Entry] = Field(default_factory=list)
     mode: TermMode = TermMode.STEM
-    regex: list[str] = Field(default_factory=list)
+    regex: list[Entry] = Field(default_factory=list)
     weight: float = 1.0
-
-    @field_validator("words", "regex")
-    @classmethod
-    def _no_blank(cls, values: list[str]) -> list[str]:
-        if any(not str(v).strip() for v in values):
-            raise ValueError("blank entry")
-        return values
 
 
 class TestCaseSpec(_Strict):
@@ -134,3 +138,25 @@ class RuleSpec(_Strict):
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.lower() for v in values]
+
+
+RULE_HINTS = {
+    "id": "a rule id: lower-case letters, digits, - _ and . (at most 100 characters)",
+    "terms": "a mapping of group names to words, such as {place: [Erbil]}",
+    "languages": "a list of language codes, such as [ar, en]",
+    "sources": "a list of source ids",
+    "exclude_sources": "a list of source ids",
+    "anchor": f"a list of fields among {', '.join(f.value for f in ItemField)}",
+    "threshold": "a number: the score the rule needs",
+    "words": "a list of words and phrases",
+    "regex": "a list of regular expressions",
+    "weight": "a number",
+    "similarity": "a number above 0, at most 1",
+    "link_similarity": "a number above 0, at most 1",
+    "min_sources": "a whole number, 1 or more",
+    **dict.fromkeys(
+        ("group_wait", "story_window", "link_window", "repeat_after", "corroboration_window"),
+        DURATION_HINT,
+    ),
+}
+"""What each key's value should look like, for problems told in the user's words."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from monitor.errors import Location, RuleError
+from monitor.errors import Location, RuleError, RuleSetError
 
 KeyPath = tuple[str | int, ...]
 
@@ -21,6 +21,7 @@ class YamlDocument:
     path: str
     data: Any
     marks: dict[KeyPath, Location] = field(default_factory=dict)
+    duplicates: list[RuleError] = field(default_factory=list)
 
     def locate(self, key_path: KeyPath) -> Location:
         """The location of `key_path`, or of its nearest ancestor that has one."""
@@ -35,7 +36,8 @@ class YamlDocument:
 
 
 def read_documents(path: Path) -> Iterator[YamlDocument]:
-    """Every document of a YAML file; malformed YAML or a duplicate key raises RuleError."""
+    """Every document of a YAML file; malformed YAML or duplicate keys raise RuleError
+    (a RuleSetError naming every duplicate of a document when there are several)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -48,13 +50,40 @@ def read_documents(path: Path) -> Iterator[YamlDocument]:
                 continue
             document = YamlDocument(str(path), None)
             document.data = _convert(loader, node, (), document)
+            if document.duplicates:
+                raise _one_or_all(document.duplicates)
             yield document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise RuleError(where, f"invalid YAML: {exc.problem or exc.context}") from exc
+        raise RuleError(where, f"invalid YAML: {_plain(exc.problem or exc.context or '')}") from exc
     finally:
         loader.dispose()
+
+
+_YAML_PROBLEMS = {
+    "found character '\\t' that cannot start any token": "a tab; YAML indents with spaces",
+    "expected ',' or ']'": "a list opened with [ is not closed with ]",
+    "expected ',' or '}'": "a mapping opened with { is not closed with }",
+    "found unexpected end of stream": "the file ends early: a quote is not closed",
+    "mapping values are not allowed here": (
+        "a ': ' where no key can start: check the indentation, or quote the text"
+    ),
+    "expected <block end>, but found '-'": "a list item where a key belongs: check the indentation",
+    "found undefined alias": "an *alias with no &anchor before it",
+}
+"""PyYAML's reasons, in the words of someone editing the file."""
+
+
+def _plain(problem: str) -> str:
+    for start, plain in _YAML_PROBLEMS.items():
+        if problem.startswith(start):
+            return plain
+    return problem
+
+
+def _one_or_all(errors: list[RuleError]) -> RuleError:
+    return errors[0] if len(errors) == 1 else RuleSetError(errors)
 
 
 def _mark(document: YamlDocument, node: yaml.Node) -> Location:
@@ -81,7 +110,13 @@ def _convert_mapping(
     for key_node, value_node in node.value:
         key = str(loader.construct_object(key_node, deep=True))
         if key in result:
-            raise RuleError(_mark(document, key_node), f"duplicate key '{key}'")
+            first = document.marks[(*at, key)]
+            document.duplicates.append(
+                RuleError(
+                    _mark(document, key_node), f"duplicate key '{key}' (first at line {first.line})"
+                )
+            )
+            continue
         document.marks[(*at, key)] = _mark(document, key_node)
         result[key] = _convert(loader, value_node, (*at, key), document)
     return result

@@ -40,7 +40,7 @@ def test_bad_edit_keeps_the_last_good_set(tmp_path: Path) -> None:
     write(path, "id: r\ntitle: R\nterms:\n  a: [x]\nmatch: {nearr: a}\n", 2)
     assert reloader.refresh() is False
     assert reloader.last_error is not None
-    assert f"{path}:5:9: unknown key 'nearr'" in str(reloader.last_error)
+    assert f"{path}:5:9: match.nearr: unknown key 'nearr'" in str(reloader.last_error)
     assert alerts(reloader, "Baghdad") == ["r"]
     write(path, RULE.format(word="Erbil"), 3)
     assert reloader.refresh() is True
