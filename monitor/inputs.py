@@ -1,40 +1,62 @@
-"""Items read from files and streams: seed-style .txt, .jsonl, RSS/Atom, or `-` for stdin."""
+"""Items read from files and streams: seed-style .txt, .jsonl, RSS/Atom, or `-` for stdin.
+
+A reader given a list of problems tells each bad line or file there and reads on;
+without one, the first problem raises InputError.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from pydantic import ValidationError
 
 from monitor.errors import InputError
 from monitor.ingest.parser import parse_feed
 from monitor.item import Item
+from monitor.problems import describe
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
 """File endings read as feed documents."""
 
+ITEM_HINTS = {"published": "a date and time such as 2024-01-27T10:00:00Z"}
+"""What an item key's value should look like, for a line that has it wrong."""
 
-def read_items(inputs: Iterable[str]) -> Iterator[Item]:
-    """Every item in the inputs, in order; an unreadable input raises InputError."""
+T = TypeVar("T")
+Parse = Callable[[dict[str, Any]], T]
+"""Makes a value of one decoded line; raises ValueError when the line is not one."""
+
+
+def read_items(inputs: Iterable[str], problems: list[str] | None = None) -> Iterator[Item]:
+    """Every item in the inputs, in order; see the module for `problems`."""
     for name in inputs:
         if name == "-":
-            yield from read_jsonl(sys.stdin, "<stdin>", "stdin")
+            yield from read_jsonl(
+                sys.stdin.buffer, "<stdin>", "stdin", Item.model_validate, problems
+            )
         else:
-            yield from read_path(Path(name))
+            yield from read_path(Path(name), problems)
 
 
-def read_path(path: Path) -> Iterator[Item]:
+def read_path(path: Path, problems: list[str] | None = None) -> Iterator[Item]:
     """The items of one file, by its ending."""
+    try:
+        yield from _read_file(path, problems)
+    except InputError as exc:
+        if problems is None:
+            raise
+        problems.append(str(exc))
+
+
+def _read_file(path: Path, problems: list[str] | None) -> Iterator[Item]:
     if path.is_dir():
         raise InputError(f"{path}: is a directory; name the files")
     try:
         if path.suffix == ".jsonl":
-            with path.open(encoding="utf-8") as stream:
-                yield from read_jsonl(stream, str(path), path.stem)
+            yield from read_jsonl_file(path, Item.model_validate, problems)
         elif path.suffix in FEED_SUFFIXES:
             yield from parse_feed(path.read_bytes(), path.stem)
         else:
@@ -51,25 +73,52 @@ def read_text_item(text: str, item_id: str) -> Item:
     return Item(id=item_id, title=title, content=body, source=item_id)
 
 
-def read_jsonl(stream: IO[str], name: str, stem: str) -> Iterator[Item]:
-    """One item per non-empty line of JSON; a line without an id is named `stem:line`."""
+def read_jsonl_file(path: Path, parse: Parse[T], problems: list[str] | None = None) -> Iterator[T]:
+    """What `parse` makes of every good line of a .jsonl file (see read_jsonl)."""
+    try:
+        with path.open("rb") as stream:
+            yield from read_jsonl(stream, str(path), path.stem, parse, problems)
+    except OSError as exc:
+        _report(problems, f"{path}: cannot read: {exc}", exc)
+
+
+def read_jsonl(
+    stream: IO[bytes], name: str, stem: str, parse: Parse[T], problems: list[str] | None
+) -> Iterator[T]:
+    """What `parse` makes of each non-empty line, a JSON object given the id `stem:LINE`
+    when it has none; a bad line is a problem `name:LINE: what is wrong`."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise InputError(f"{name}:{number}: expected a JSON object")
-            data.setdefault("id", f"{stem}:{number}")
-            yield Item.model_validate(data)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{number}: invalid JSON: {exc.msg}") from exc
-        except ValidationError as exc:
-            raise InputError(f"{name}:{number}: {validation_problem(exc)}") from exc
+            value = parse(_json_object(line, f"{stem}:{number}"))
+        except ValueError as exc:
+            _report(problems, f"{name}:{number}: {line_problem(exc)}", exc)
+            continue
+        yield value
 
 
-def validation_problem(exc: ValidationError) -> str:
-    """The first problem pydantic found in an item, as `field: message`."""
-    problem = exc.errors()[0]
-    where = ".".join(str(part) for part in problem["loc"])
-    return f"{where}: {problem['msg']}"
+def _json_object(line: bytes, default_id: str) -> dict[str, Any]:
+    # Decoded line by line, so that one line in another encoding spoils only itself.
+    data = json.loads(line.decode("utf-8-sig"))
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    data.setdefault("id", default_id)
+    return data
+
+
+def line_problem(exc: ValueError) -> str:
+    """What is wrong with a line, in the words of a person writing one."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start + 1} of the line)"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+    if isinstance(exc, ValidationError):
+        return "; ".join(describe(problem, ITEM_HINTS) for problem in exc.errors())
+    return str(exc)
+
+
+def _report(problems: list[str] | None, message: str, cause: Exception) -> None:
+    if problems is None:
+        raise InputError(message) from cause
+    problems.append(message)

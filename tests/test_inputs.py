@@ -75,3 +75,45 @@ def test_html_that_is_not_a_feed(tmp_path: Path) -> None:
 )
 def test_html_to_text(markup: str, text: str) -> None:
     assert html_to_text(markup) == text
+
+
+BAD_LINES = [
+    (b'{"id": "a", "title": "first"}', None),
+    (b"{not json}", "invalid JSON: Expecting property name enclosed in double quotes"),
+    (b"[1, 2]", "expected a JSON object"),
+    (b'{"id": "c", "title": 5}', "title: 5 is not text"),
+    (b'{"id": "d", "published": "soon"}', "published: 'soon' is not a date and time"),
+    (b'{"id": "e", "title": "caf\xe9"}', "not UTF-8 text"),
+    (b'{"title": "last"}', None),
+]
+
+
+def test_with_a_problem_list_every_bad_line_is_told_and_every_good_one_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b"\n".join(line for line, _ in BAD_LINES) + b"\n")
+    problems: list[str] = []
+    items = list(read_items([str(path)], problems))
+    assert [item.id for item in items] == ["a", "items:7"]
+    expected = [(n, why) for n, (_, why) in enumerate(BAD_LINES, start=1) if why]
+    assert len(problems) == len(expected)
+    for problem, (number, why) in zip(problems, expected, strict=True):
+        assert problem.startswith(f"{path}:{number}: {why}")
+
+
+def test_with_a_problem_list_an_unreadable_file_is_told_and_the_next_read(
+    tmp_path: Path,
+) -> None:
+    problems: list[str] = []
+    items = list(read_items([str(tmp_path / "nope.jsonl"), str(tmp_path), str(SEEDS[0])], problems))
+    assert [item.id for item in items] == [SEEDS[0].stem]
+    assert problems[0].startswith(f"{tmp_path / 'nope.jsonl'}: cannot read")
+    assert problems[1] == f"{tmp_path}: is a directory; name the files"
+
+
+def test_without_a_problem_list_the_first_bad_line_raises(tmp_path: Path) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "a"}\n{"id": "b", "title": 5}\n{"id": "c"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"items.jsonl:2: title: 5 is not text"):
+        list(read_items([str(path)]))

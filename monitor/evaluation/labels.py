@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from monitor.inputs import validation_problem
+from monitor.inputs import read_jsonl_file
 from monitor.item import Item
 
 LABEL_KEYS = ("expect", "event", "mentions", "note")
@@ -40,40 +36,16 @@ def read_labelled(paths: list[Path]) -> LabelledSet:
     """Every good line of every file; each bad line is a problem naming file and line."""
     found = LabelledSet()
     for path in paths:
-        try:
-            for number, line in _lines(path):
-                _read_line(found, f"{path}:{number}", line, f"{path.stem}:{number}")
-        except (OSError, UnicodeDecodeError) as exc:
-            found.problems.append(f"{path}: cannot read: {exc}")
+        found.items += read_jsonl_file(path, labelled, found.problems)
     return found
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield number, line
-
-
-def _read_line(found: LabelledSet, where: str, line: str, default_id: str) -> None:
-    try:
-        data = json.loads(line)
-        found.items.append(labelled(data, default_id))
-    except json.JSONDecodeError as exc:
-        found.problems.append(f"{where}: invalid JSON: {exc.msg}")
-    except (TypeError, ValueError) as exc:
-        found.problems.append(f"{where}: {_wording(exc)}")
-
-
-def labelled(data: Any, default_id: str) -> LabelledItem:
-    """A labelled item from one decoded line; TypeError or ValueError when it is not one."""
-    if not isinstance(data, dict):
-        raise TypeError("expected a JSON object")
-    data.setdefault("id", default_id)
+def labelled(data: dict[str, Any]) -> LabelledItem:
+    """A labelled item from one decoded line (with its id); ValueError when it is not one."""
     expect, mentions = _rule_list(data, "expect"), _rule_list(data, "mentions")
     event = data.get("event")
     if event is not None and not isinstance(event, str):
-        raise TypeError("`event` must be a label (text) or null")
+        raise ValueError("`event` must be a label (text) or null")
     fields = {key: value for key, value in data.items() if key not in LABEL_KEYS}
     return LabelledItem(Item.model_validate(fields), expect, event or None, mentions)
 
@@ -81,9 +53,5 @@ def labelled(data: Any, default_id: str) -> LabelledItem:
 def _rule_list(data: dict[str, Any], key: str) -> frozenset[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(rule, str) for rule in value):
-        raise TypeError(f"`{key}` must be a list of rule ids")
+        raise ValueError(f"`{key}` must be a list of rule ids")
     return frozenset(value)
-
-
-def _wording(exc: Exception) -> str:
-    return validation_problem(exc) if isinstance(exc, ValidationError) else str(exc)

@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SEEDS
-from tests.processes import monitor
+from click.testing import CliRunner, Result
+
+from monitor.cli import main
+from tests.conftest import RULES_DIR, SEEDS
+from tests.processes import CEILING, monitor
 
 
 def test_seeds_as_json() -> None:
@@ -63,11 +66,12 @@ def test_rss_file(tmp_path: Path) -> None:
     assert row["alerts"] == ["ain-al-asad-strike"]
 
 
-def test_readable_output_highlights_hits() -> None:
-    result = monitor("match", str(SEEDS[1]))
-    assert result.returncode == 0
+def test_piped_output_marks_hits_in_guillemets_without_terminal_codes() -> None:
+    result = monitor("match", str(SEEDS[0]))  # a seed whose text has no « » of its own
+    assert result.returncode == 0, result.stderr
     assert "us-iraq-talks: ALERT" in result.stdout
-    assert "ain-al-asad-strike: mention" in result.stdout
+    assert "«العراقي»" in result.stdout
+    assert "\x1b[" not in result.stdout
 
 
 def test_explain_says_why() -> None:
@@ -106,8 +110,11 @@ def test_rules_check_reports_every_error_with_its_place(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("id: b\ntitle: B\nterms:\n  x: {regex: ['(']}\nmatch: x\n")
     result = monitor("rules", "check", str(tmp_path))
     assert result.returncode == 1
-    assert f"{tmp_path / 'a.yaml'}:5:9: unknown key 'nearr'" in result.stderr
-    assert f"{tmp_path / 'b.yaml'}:4:15: bad regex '(': missing ): (" in result.stderr
+    assert f"{tmp_path / 'a.yaml'}:5:9: match.nearr: unknown key 'nearr'" in result.stderr
+    assert (
+        f"{tmp_path / 'b.yaml'}:4:15: terms.x.regex[0]: bad regex '(': a ( is never closed"
+        in result.stderr
+    )
 
 
 def test_rules_test_reports_failing_inline_test(tmp_path: Path) -> None:
@@ -132,6 +139,96 @@ def test_rules_from_environment(tmp_path: Path) -> None:
         text=True,
         env={"MONITOR_RULES": str(tmp_path), "PATH": "/usr/bin:/bin"},
         cwd=tmp_path,
-        timeout=60,
+        timeout=CEILING,
     )
     assert json.loads(result.stdout)["alerts"] == ["only"], result.stderr
+
+
+def _match(*args: str, rules: Path = RULES_DIR, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(main, ["match", "--rules", str(rules), *args], input=stdin)
+
+
+def _rules(tmp_path: Path, words: str) -> Path:
+    """A rules directory of one rule `r` that alerts on any of `words`, anywhere."""
+    (tmp_path / "r.yaml").write_text(f"id: r\ntitle: R\nterms:\n  x: [{words}]\nmatch: x\n")
+    return tmp_path
+
+
+def test_a_bad_line_is_told_and_the_lines_after_it_are_still_matched(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "a", "title": "Rockets hit Ain al-Asad air base"}\n{not json}\n'
+        '{"id": "b", "title": 5}\n{"id": "c", "title": "Weather in Basra"}\n',
+        encoding="utf-8",
+    )
+    result = _match("--json", str(bad))
+    assert result.exit_code == 1
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
+    assert result.stderr.splitlines() == [
+        f"error: {bad}:2: invalid JSON: Expecting property name enclosed in double quotes"
+        " (column 2)",
+        f"error: {bad}:3: title: 5 is not text",
+    ]
+
+
+def test_bad_lines_on_stdin_are_told_and_the_rest_shown_with_a_summary() -> None:
+    stdin = '{"id": "a", "title": "Rockets hit Ain al-Asad air base"}\n[]\n{"id": "b"}\n'
+    result = _match("-", stdin=stdin)
+    assert result.exit_code == 1
+    assert result.stderr == "error: <stdin>:2: expected a JSON object\n"
+    assert result.stdout.splitlines()[-1] == ("2 items: 1 alerted (ain-al-asad-strike 1), 1 error")
+
+
+def test_seeds_are_one_short_block_each_with_mentions_folded() -> None:
+    result = _match(*map(str, SEEDS))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 70  # 223 before: a line for every word found
+    for seed in SEEDS:
+        assert sum(line.startswith(seed.stem) for line in lines) == 1
+    assert result.stdout.count("us-iraq-talks: ALERT") == len(SEEDS)
+    assert ": mention" not in result.stdout
+    assert "  +4 mentions (--all to show): " in result.stdout
+    assert lines[-1] == ("5 items: 5 alerted (coalition-withdrawal 5, us-iraq-talks 5), 0 errors")
+
+
+def test_all_shows_the_mentions_after_the_alerts() -> None:
+    result = _match("--all", str(SEEDS[0]))
+    assert result.exit_code == 0, result.stderr
+    rules = [line.split(":")[0].strip() for line in result.stdout.splitlines() if ": " in line]
+    assert rules[:2] == ["us-iraq-talks", "coalition-withdrawal"]
+    assert "ain-al-asad-strike: mention (low, score 11)" in result.stdout
+    assert "«عين الأسد»" in result.stdout
+    assert "--all to show" not in result.stdout
+
+
+def test_each_rule_once_with_near_hits_in_one_snippet_and_far_ones_apart(tmp_path: Path) -> None:
+    filler = " ".join(["word"] * 40)
+    item = {
+        "id": "i",
+        "title": "Baghdad and Erbil talk",
+        "summary": "Talks today.",
+        "content": f"Erbil {filler} Baghdad.",
+    }
+    result = _match("-", rules=_rules(tmp_path, "Baghdad, Erbil"), stdin=json.dumps(item))
+    assert result.exit_code == 0, result.stderr
+    block = result.stdout.splitlines()
+    assert block[0] == "i  Baghdad and Erbil talk"
+    assert block[1].startswith("  r: ALERT (")
+    assert block[2] == "    title  «Baghdad» and «Erbil» talk"
+    assert block[3].startswith("    body   «Erbil» word word")
+    assert block[3].endswith("word…")
+    assert block[4].startswith("    body   …word word")
+    assert block[4].endswith("word «Baghdad».")
+    assert block[5] == ""
+
+
+def test_arabic_snippets_are_cut_between_words(tmp_path: Path) -> None:
+    words = "انطلقت الجولة الأولى للحوار الثنائي بين العراق والولايات المتحدة اليوم"
+    body = " ".join([words] * 3) + " وقصفت صواريخ قاعدة الحرير " + " ".join([words] * 3)
+    item = {"id": "ar", "title": "خبر", "content": body}
+    result = _match("-", rules=_rules(tmp_path, "قاعدة الحرير"), stdin=json.dumps(item))
+    (snippet,) = [line for line in result.stdout.splitlines() if "«" in line]
+    shown = snippet.split(maxsplit=1)[1].strip("…").replace("«", "").replace("»", "")
+    assert set(shown.split()) <= set(body.split())
+    assert "«قاعدة الحرير»" in snippet
