@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+CEILING = 300.0
+"""Seconds a test waits for what must happen before calling it a failure: a bound on a
+hang, far beyond what a machine several times slower than ours needs, never a guess of speed."""
+
+POLL = 0.1
+"""Seconds between looks at a condition being waited on."""
 
 SUBMIT = """
 import json, sys
@@ -55,7 +66,7 @@ def monitor(
         text=True,
         cwd=cwd,
         env=env,
-        timeout=120,
+        timeout=CEILING,
     )
 
 
@@ -68,7 +79,7 @@ def submit(items: list[dict[str, Any]], env: dict[str, str]) -> int:
         text=True,
         env=env,
         cwd=ROOT,
-        timeout=60,
+        timeout=CEILING,
         check=True,
     )
     return int(done.stdout.strip())
@@ -86,3 +97,40 @@ def start_monitor(*args: str, env: dict[str, str], capture: bool = False) -> sub
         text=True,
         start_new_session=True,
     )
+
+
+def wait_until(
+    condition: Callable[[], object],
+    awaited: str | Callable[[], str],
+    ceiling: float = CEILING,
+) -> float:
+    """Look at `condition` until it holds; the seconds that took.
+
+    Fails after `ceiling` seconds, saying what was awaited (a callable `awaited` is asked
+    then, so the message can tell how far things got).
+    """
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > ceiling:
+            what = awaited() if callable(awaited) else awaited
+            raise AssertionError(f"still waiting after {ceiling:.0f}s for {what}")
+        time.sleep(POLL)
+    return time.monotonic() - started
+
+
+def stop(
+    process: subprocess.Popen[str], sig: int = signal.SIGTERM, ceiling: float = CEILING
+) -> int:
+    """Signal a process started by `start_monitor` (its whole group) and wait for its exit
+    code; a process still running after `ceiling` seconds is killed and the test fails."""
+    with suppress(ProcessLookupError):  # it may have ended on its own
+        os.killpg(process.pid, sig)
+    try:
+        return process.wait(ceiling)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError(
+            f"monitor {' '.join(map(str, process.args[3:]))} (pid {process.pid}) still running "
+            f"{ceiling:.0f}s after signal {signal.Signals(sig).name}"
+        ) from None

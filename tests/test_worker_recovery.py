@@ -15,7 +15,7 @@ from monitor.keyspace import Keyspace, as_text
 from monitor.queue import rq_queue, submit_items
 from monitor.settings import Settings
 from tests.conftest import SEEDS
-from tests.processes import env_for, start_monitor
+from tests.processes import env_for, start_monitor, stop, wait_until
 from tests.sink import http_sink
 from workers.runtime import context_of
 
@@ -32,16 +32,6 @@ match: {all: [base, attack]}
 
 ITEMS = 150
 FILLER_COPIES = 12
-RECOVERY_LIMIT = 90.0
-
-
-def wait_for(condition: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def match_jobs(client: redis.Redis, keys: Keyspace) -> dict[str, list[str]]:
@@ -59,6 +49,18 @@ def match_jobs(client: redis.Redis, keys: Keyspace) -> dict[str, list[str]]:
         as_text(raw) for raw in client.lrange(queue.intermediate_queue_key, 0, -1)
     ]
     return found
+
+
+def settled(client: redis.Redis, keys: Keyspace) -> bool:
+    """No job of either queue is waiting, running or due again: nothing more can be sent."""
+    for name in (keys.match_queue, keys.deliver_queue):
+        queue = rq_queue(client, name)
+        registries = (queue.started_job_registry, queue.scheduled_job_registry)
+        if queue.count or any(registry.count for registry in registries):
+            return False
+        if client.llen(queue.intermediate_queue_key):
+            return False
+    return True
 
 
 def test_sigkill_mid_batch_loses_and_repeats_nothing(
@@ -91,24 +93,32 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(
         started = rq_queue(client, keys.match_queue).started_job_registry
 
         first = start_monitor("work", env=env)
-        assert wait_for(lambda: started.get_job_ids(), 30), "the worker never started a batch"
+        wait_until(started.get_job_ids, "the worker to start a batch")
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         killed_at = time.monotonic()
         assert started.get_job_ids(), "the kill came between jobs, not in one"
         delivered_before = len(sink.received)
 
+        # How soon the jobs come back is the README's figure, printed below; this test only
+        # asks that they do come back, however slow the machine.
         second = start_monitor("work", env=env)
         try:
-            assert wait_for(lambda: len(sink.received) >= ITEMS, RECOVERY_LIMIT), (
-                f"{len(sink.received)} of {ITEMS} alerts after {RECOVERY_LIMIT}s; "
-                f"match jobs: {match_jobs(client, keys)}"
+            wait_until(
+                lambda: len(sink.received) >= ITEMS,
+                lambda: (
+                    f"all {ITEMS} alerts, {len(sink.received)} so far; "
+                    f"match jobs: {match_jobs(client, keys)}"
+                ),
             )
-            time.sleep(2)  # anything sent twice would arrive now
+            recovered_in = time.monotonic() - killed_at
+            # A second copy could only come from a job still to run: none is left.
+            wait_until(
+                lambda: settled(client, keys),
+                lambda: f"the queues to empty; match jobs: {match_jobs(client, keys)}",
+            )
         finally:
-            os.killpg(second.pid, signal.SIGTERM)
-            second.wait(30)
-    recovered_in = time.monotonic() - killed_at
+            stop(second)
     titles = [json.loads(body)["message"].split("\n")[0] for body in sink.bodies()]
     assert len(titles) == ITEMS, f"{len(titles) - len(set(titles))} sent twice"
     assert len(set(titles)) == ITEMS

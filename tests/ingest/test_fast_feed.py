@@ -562,9 +562,10 @@ LAUGHS = (
     ids=["billion laughs", "external DTD", "bare DOCTYPE", "netscape DOCTYPE"],
 )
 def test_doctype_is_left_to_feedparser(document: str) -> None:
-    started = time.perf_counter()
+    # CPU time, which a busy machine does not stretch: refused at once, not after expanding.
+    started = time.process_time()
     assert read_fast_feed(document) is None
-    assert time.perf_counter() - started < 0.1
+    assert time.process_time() - started < 1.0
     assert_same(document.encode())
 
 
@@ -592,8 +593,10 @@ def test_billion_laughs_is_still_refused() -> None:
 def test_huge_documents_stop_early(document: str) -> None:
     # Beyond the UTF-8 copy of the document that feedparser's path makes too, little is held.
     copying = peak_bytes(lambda: as_utf8_xml(document))
-    started = time.process_time()
     assert peak_bytes(lambda: read_fast_feed(document)) < copying + 5_000_000
+    # Timed without tracemalloc, which costs more than the read: about 0.02 s here.
+    started = time.process_time()
+    read_fast_feed(document)
     assert time.process_time() - started < 1.0
 
 

@@ -322,9 +322,11 @@ def test_ten_thousand_nested_tags_parse_quickly() -> None:
     deep_escaped = "&lt;div&gt;" * 10_000 + "x" + "&lt;/div&gt;" * 10_000
     deep_raw = "<div>" * 10_000 + "y"
     body = rss(hostile_item(1, "", "a", deep_escaped) + f"<item><guid>2</guid><title>{deep_raw}")
-    started = time.perf_counter()
+    started = time.process_time()
     report = parse_feed_report(body.encode(), "f")
-    assert time.perf_counter() - started < 3.0
+    # CPU time, which a busy machine does not stretch; about 0.7 s here, and linear in the
+    # depth: the bound is for a quadratic or worse parse, not a slower machine.
+    assert time.process_time() - started < 10.0
     assert report.items[0].summary == "x"
 
 
@@ -343,14 +345,14 @@ def test_ten_thousand_nested_tags_parse_quickly() -> None:
 def test_entity_declarations_are_refused(prolog: str) -> None:
     body = rss(hostile_item(1, "", "&j; &q; &xxe;"), '<?xml version="1.0"?>' + prolog).encode()
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: refused before any expansion, in well under 1 ms
     try:
         with pytest.raises(InputError, match=r"feed f: not a feed \(entity declarations refused\)"):
             parse_feed_report(body, "f")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert peak < 20 * len(body) + 5_000_000
 
 
