@@ -4,7 +4,9 @@
     python3 dev.py test              ruff, mypy and the whole test suite
     python3 dev.py monitor [ARGS]    the `monitor` command (default: `monitor run`)
 
-Both create `.venv` and install the project into it when needed.
+Both create `.venv` and install the project into it when needed. The monitor runs in
+the directory it is called from, so relative paths mean what they say there; its rules,
+feeds, channels and data default to the project's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
+
+PROJECT_DEFAULTS = {
+    "MONITOR_HOME": ROOT / ".monitor",
+    "MONITOR_RULES": ROOT / "rules",
+    "MONITOR_FEEDS": ROOT / "feeds.yaml",
+    "MONITOR_CHANNELS": ROOT / "channels.yaml",
+}
+"""Settings the monitor would otherwise look for in the current directory."""
 
 
 def ensure_installed() -> None:
@@ -60,7 +70,8 @@ def main(argv: list[str]) -> int:
     ensure_installed()
     if argv[0] == "test":
         return test(argv[1:])
-    os.chdir(ROOT)
+    for name, path in PROJECT_DEFAULTS.items():
+        os.environ.setdefault(name, str(path))
     monitor = str(BIN / "monitor")
     os.execv(monitor, [monitor, *(argv[1:] or ["run"])])
     return 0

@@ -29,9 +29,19 @@ def masked_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
 
 
+def redis_url(settings: Settings) -> str:
+    """The URL of the Redis in use: REDIS_URL, else the embedded server's socket."""
+    return settings.redis_url or EmbeddedRedis(settings.home).url
+
+
 @contextmanager
 def redis_connection(settings: Settings, announce: Announce = log.info) -> Iterator[redis.Redis]:
-    """A checked connection; an embedded server started here is stopped on exit."""
+    """A checked connection; an embedded server started here is stopped on exit.
+
+    A child of `monitor run` stays quiet about the Redis: its parent said which.
+    """
+    if settings.supervised:
+        announce = log.debug
     server: EmbeddedRedis | None = None
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url)

@@ -44,6 +44,7 @@ class EmbeddedRedis:
     """One Redis server process whose data lives in `home/redis`."""
 
     def __init__(self, home: Path) -> None:
+        self.home = home
         self.directory = (home / "redis").resolve()
         self.socket = _socket_path(self.directory)
         self.process: subprocess.Popen[bytes] | None = None
@@ -54,7 +55,10 @@ class EmbeddedRedis:
 
     def running(self) -> bool:
         """Whether a server (this one or another process's) answers on the socket."""
-        if not self.socket.exists():
+        try:
+            if not self.socket.exists():
+                return False
+        except OSError:  # a home we may not look into has no server of ours
             return False
         try:
             return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=2).ping())
@@ -63,10 +67,7 @@ class EmbeddedRedis:
 
     def start(self) -> None:
         """Start the server and wait until it answers."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.socket.unlink(missing_ok=True)
-        config = self.directory / "redis.conf"
-        config.write_text(self._config(), encoding="utf-8")
+        config = self._prepare()
         # A session of its own: Ctrl-C reaches the monitor, which stops Redis last.
         self.process = subprocess.Popen(
             [server_binary(), str(config)],
@@ -92,6 +93,20 @@ class EmbeddedRedis:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def _prepare(self) -> Path:
+        """The data directory made and its config file written, or why they cannot be."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.socket.unlink(missing_ok=True)
+            config = self.directory / "redis.conf"
+            config.write_text(self._config(), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"MONITOR_HOME={self.home}: not a writable directory ({exc.strerror or exc}); set "
+                "MONITOR_HOME to a directory you can write, or REDIS_URL to use a Redis of your own"
+            ) from exc
+        return config
 
     def _config(self) -> str:
         return "\n".join(

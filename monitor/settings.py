@@ -10,6 +10,7 @@
 | MONITOR_PREFIX         | monitor           | prefix of every Redis key                      |
 | MONITOR_RETENTION_DAYS | 30                | how long items, stories and alerts are kept    |
 | MONITOR_WORKERS        | 2                 | worker processes started by `monitor run`      |
+| MONITOR_SUPERVISED     | (unset)           | set in `monitor run`'s children: no Redis line |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Settings:
     prefix: str = "monitor"
     retention_days: int = 30
     workers: int = 2
+    supervised: bool = False
 
     @property
     def retention_seconds(self) -> int:
@@ -51,6 +53,7 @@ class Settings:
             prefix=env.get("MONITOR_PREFIX", "monitor"),
             retention_days=_positive_int(env, "MONITOR_RETENTION_DAYS", 30),
             workers=_positive_int(env, "MONITOR_WORKERS", 2),
+            supervised=bool(env.get("MONITOR_SUPERVISED")),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from monitor.connection import eviction_policy, masked_url, redis_connection
 from monitor.errors import ConfigError
 from monitor.redis_server import EmbeddedRedis
 from monitor.settings import Settings
+from tests.processes import env_for, monitor
 
 
 def test_embedded_server_persists_across_restarts(tmp_path: Path) -> None:
@@ -80,3 +82,43 @@ def test_masked_url() -> None:
     assert masked_url("redis://user:pw@host:6380/1") == "redis://user:***@host:6380/1"
     assert masked_url("redis://host") == "redis://host"
     assert os.environ.get("RQ_KEY_PREFIX") == "monitor-test:rq"
+
+
+def _file(tmp_path: Path) -> Path:
+    (tmp_path / "file").write_text("not a directory")
+    return tmp_path / "file"
+
+
+def _read_only(tmp_path: Path) -> Path:
+    home = tmp_path / "read-only"
+    home.mkdir(mode=0o555)
+    if os.access(home, os.W_OK):
+        pytest.skip("this user writes into read-only directories (root)")
+    return home
+
+
+def _forbidden(tmp_path: Path) -> Path:
+    if os.geteuid() != 0:
+        (tmp_path / "locked").mkdir(mode=0)
+        return tmp_path / "locked" / "home"
+    if not Path("/sys/kernel").is_dir():
+        pytest.skip("root may create any directory here")
+    return Path("/sys/monitor-test-home")  # sysfs refuses even root a new directory
+
+
+@pytest.mark.parametrize("unusable", [_file, _read_only, _forbidden])
+def test_an_unusable_home_is_one_line_saying_what_to_do(
+    tmp_path: Path, unusable: Callable[[Path], Path]
+) -> None:
+    home = unusable(tmp_path)
+    env = env_for(tmp_path, "", "monitor-home-test")
+    env["MONITOR_HOME"] = str(home)
+    try:
+        result = monitor("alerts", env=env)
+    finally:
+        for locked in tmp_path.iterdir():
+            locked.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: MONITOR_HOME={home}: not a writable directory (")
+    assert "set MONITOR_HOME to a directory you can write, or REDIS_URL" in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr

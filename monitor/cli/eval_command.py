@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from monitor.cli.options import load_or_exit
+from monitor.cli.progress import Advance, progress_bar
 from monitor.evaluation.labels import read_labelled
 from monitor.evaluation.report import evaluate, render
-from monitor.rules.matcher import Matcher
+from monitor.item import Item
+from monitor.rules.match import Match
+from monitor.rules.matcher import Matcher, batches
+from monitor.rules.rule import Rule
+
+
+class _AdvancingMatcher(Matcher):
+    """A matcher that moves a progress bar as `evaluate` matches the items, a batch at a time."""
+
+    def __init__(self, rules: Sequence[Rule], advance: Advance) -> None:
+        super().__init__(rules)
+        self.advance = advance
+
+    def match_many(self, items: Sequence[Item]) -> list[list[Match]]:
+        found: list[list[Match]] = []
+        for batch in batches(items):
+            found += super().match_many(batch)
+            self.advance(len(batch))
+        return found
 
 
 @click.command("eval")
@@ -37,11 +57,12 @@ def eval_command(
     Each line is an item with `expect` (rules that should alert) and `event` (items with
     one label report one event). Exits 1 when a rule falls below a floor or a line is bad.
     """
-    matcher = Matcher(load_or_exit([rules_path] if rules_path else []))
+    rules = load_or_exit([rules_path] if rules_path else [])
     labelled = read_labelled(list(files))
     for problem in labelled.problems:
         click.echo(f"error: {problem}", err=True)
-    report = evaluate(matcher, labelled.items)
+    with progress_bar(len(labelled.items), "matching") as advance:
+        report = evaluate(_AdvancingMatcher(rules, advance), labelled.items)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -11,20 +11,24 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import redis
 
 from monitor.cli.options import announce, checked_settings
-from monitor.connection import redis_connection
-from monitor.errors import InputError, MonitorError
+from monitor.cli.progress import following
+from monitor.connection import redis_connection, redis_url
+from monitor.errors import MonitorError
 from monitor.history import History
 from monitor.ingest.feeds import load_feeds
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.keyspace import Keyspace
-from monitor.queue import failed_jobs, submit_items
+from monitor.queue import BATCH_SIZE, rq_queue, submit_items
 from monitor.settings import Settings
 from workers.runtime import context_of
 from workers.worker import run_worker
@@ -49,27 +53,66 @@ def _clock_times(items: list[Item], start: float) -> list[float]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per notification.")
 @click.argument("inputs", nargs=-1, required=True)
 def replay_command(rules: Path | None, as_json: bool, inputs: tuple[str, ...]) -> None:
-    """Run INPUT items through the whole pipeline, on a clock driven by their published times."""
+    """Run INPUT items through the whole pipeline, on a clock driven by their published times.
+
+    Exits 1 at the end when a line of an input could not be read; the other items are replayed.
+    """
     settings = checked_settings(rules)
-    try:
-        items = list(read_items(inputs))
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
-    items.sort(key=lambda item: item.published.timestamp() if item.published else 0.0)
-    times = _clock_times(items, time.time())
+    started = time.monotonic()
+    items, problems = _read(inputs)
     with redis_connection(settings, announce) as client:
         keys = Keyspace(f"{settings.prefix}:replay:{uuid.uuid4().hex[:12]}")
-        context = context_of(settings, keys, console=False)
         try:
-            submitted = submit_items(
-                client, keys, items, context, settings.retention_seconds, times
-            )
-            announce(f"replaying {submitted.queued} item(s), {submitted.seen} repeated")
-            run_worker(client, context, burst=True, live=False, final_clock=max(times, default=0.0))
-            records = History(client, keys, settings.retention_seconds).alerts(limit=100_000)
+            queued, records = _replay(client, keys, settings, items)
         finally:
             _drop(client, keys)
     _print_records(records, as_json)
+    announce(_replay_summary(queued, records, time.monotonic() - started))
+    if problems:
+        raise SystemExit(1)
+
+
+def _read(inputs: tuple[str, ...]) -> tuple[list[Item], list[str]]:
+    """The readable items, oldest first, and a message for each line that was not."""
+    problems: list[str] = []
+    items = list(read_items(inputs, problems))
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    items.sort(key=lambda item: item.published.timestamp() if item.published else 0.0)
+    return items, problems
+
+
+def _replay(
+    client: redis.Redis, keys: Keyspace, settings: Settings, items: list[Item]
+) -> tuple[int, list[dict[str, Any]]]:
+    """Queue the items in a keyspace of their own and work them; (queued, notifications)."""
+    times = _clock_times(items, time.time())
+    context = context_of(settings, keys, console=False)
+    submitted = submit_items(client, keys, items, context, settings.retention_seconds, times)
+    announce(f"replaying {submitted.queued} item(s), {submitted.seen} repeated")
+    with following(submitted.queued, "matching", _matched(client, keys, submitted.queued)):
+        run_worker(client, context, burst=True, live=False, final_clock=max(times, default=0.0))
+    return submitted.queued, History(client, keys, settings.retention_seconds).alerts(100_000)
+
+
+def _matched(client: redis.Redis, keys: Keyspace, queued: int) -> Callable[[], int]:
+    """How many of the queued items have been matched, a batch (one job) at a time."""
+    queue = rq_queue(client, keys.match_queue)
+    registries = (queue.finished_job_registry, queue.failed_job_registry)
+
+    def matched() -> int:
+        jobs = sum(int(registry.get_job_count(cleanup=False)) for registry in registries)
+        return min(queued, jobs * BATCH_SIZE)
+
+    return matched
+
+
+def _replay_summary(queued: int, records: list[dict[str, Any]], seconds: float) -> str:
+    stories = len({record["story"] for record in records})
+    return (
+        f"replayed {queued} item(s) in {seconds:.1f} s: "
+        f"{len(records)} notification(s), {stories} stor{'y' if stories == 1 else 'ies'}"
+    )
 
 
 def _drop(client: redis.Redis, keys: Keyspace) -> None:
@@ -77,15 +120,27 @@ def _drop(client: redis.Redis, keys: Keyspace) -> None:
         client.delete(key)
 
 
-def _print_records(records: list[dict[str, object]], as_json: bool) -> None:
+def _print_records(records: list[dict[str, Any]], as_json: bool) -> None:
     for record in records:
-        if as_json:
-            # Records kept from before stories spanned rules have no `rules`.
-            shown = {key: record.get(key, [record["rule"]]) for key in RECORD_FIELDS}
-            click.echo(json.dumps(shown, ensure_ascii=False))
-        else:
-            click.echo(click.style(str(record["title"]), bold=True))
-            click.echo(f"{record['text']}\n")
+        click.echo(json.dumps(_public(record), ensure_ascii=False) if as_json else _text(record))
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    # Records kept from before stories spanned rules have no `rules`.
+    return {key: record.get(key, [record["rule"]]) for key in RECORD_FIELDS}
+
+
+def _text(record: dict[str, Any]) -> str:
+    title = click.style(str(record["title"]), bold=True)
+    return f"{_local_time(record['at'])}  {record['channel']}\n{title}\n{record['text']}\n"
+
+
+def _local_time(at: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(at)) if at else "unknown time"
+
+
+def _iso_time(at: float | None) -> str | None:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds") if at else None
 
 
 @click.command("work")
@@ -101,26 +156,67 @@ def work_command(burst: bool) -> None:
 
 
 @click.command("alerts")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per notification.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per record, with its kind.")
 @click.option("--limit", default=50, show_default=True, help="How many of the newest.")
 def alerts_command(as_json: bool, limit: int) -> None:
-    """List recent notifications, oldest first."""
+    """List recent notifications, oldest first, then deliveries that gave up and failed jobs."""
     settings = Settings.from_env()
     with redis_connection(settings, announce) as client:
         history = History(client, Keyspace(settings.prefix), settings.retention_seconds)
-        records = history.alerts(limit)
-        dead = history.dead_letters(limit)
-        failed = failed_jobs(client, Keyspace(settings.prefix))
-    _print_records(records, as_json)
+        records, total = history.alerts(limit), history.alert_count()
+        dead, failed = history.dead_letters(limit), history.failed_jobs()
+    if not (records or dead or failed):
+        announce("no notifications yet")
+    elif as_json:
+        rows = [_notification_row(r) for r in records] + [_dead_letter_row(r) for r in dead]
+        for row in rows + [_failed_job_row(r) for r in failed]:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    else:
+        _print_records(records, as_json=False)
+        _print_failures(dead, failed)
+        announce(_alerts_summary(len(records), total, len(dead), len(failed)))
+
+
+def _notification_row(record: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "notification", **_public(record), "at": _iso_time(record["at"])}
+
+
+def _dead_letter_row(record: dict[str, Any]) -> dict[str, Any]:
+    shown = ("rule", "story", "update", "channel", "attempts")
+    return {
+        "kind": "dead_letter",
+        **{key: record.get(key) for key in shown},
+        "reason": record["error"],
+        "at": _iso_time(record["at"]),
+    }
+
+
+def _failed_job_row(record: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "failed_job", **record, "at": _iso_time(record["at"])}
+
+
+def _print_failures(dead: list[dict[str, Any]], failed: list[dict[str, Any]]) -> None:
     if dead:
         click.echo(click.style(f"{len(dead)} delivery(ies) gave up:", fg="red"), err=True)
         for record in dead:
             where = f"{record['channel']} {record['rule']} {record['story']}"
-            click.echo(f"  {where}: {record['error']}", err=True)
+            click.echo(f"  {_local_time(record['at'])}  {where}: {record['error']}", err=True)
     if failed:
         click.echo(click.style(f"{len(failed)} job(s) failed:", fg="red"), err=True)
-        for job_id, error in failed:
-            click.echo(f"  {job_id}: {error}", err=True)
+        for record in failed:
+            when = _local_time(record["at"])
+            click.echo(f"  {when}  {record['job']}: {record['reason']}", err=True)
+
+
+def _alerts_summary(shown: int, total: int, dead: int, failed: int) -> str:
+    parts = [
+        f"{shown} notification(s)"
+        if shown == total
+        else f"newest {shown} of {total} notification(s) (--limit)"
+    ]
+    parts += [f"{dead} delivery(ies) gave up"] if dead else []
+    parts += [f"{failed} job(s) failed"] if failed else []
+    return ", ".join(parts)
 
 
 @click.command("run")
@@ -132,15 +228,33 @@ def run_command() -> None:
     settings = checked_settings()
     feeds = load_feeds(settings.feeds) if settings.feeds.exists() else []
     with redis_connection(settings, announce):
+        # The children use the Redis announced here, and say nothing more about it.
+        env = {**os.environ, "REDIS_URL": redis_url(settings), "MONITOR_SUPERVISED": "1"}
         commands = [["work"]] * settings.workers + ([["poll"]] if feeds else [])
         children = [
-            subprocess.Popen([sys.executable, "-m", "monitor", *command], env=os.environ.copy())
+            subprocess.Popen([sys.executable, "-m", "monitor", *command], env=env)
             for command in commands
         ]
-        polling = f"{len(feeds)} feed(s)" if feeds else f"no feeds ({settings.feeds} not found)"
-        announce(f"monitor running: {settings.workers} worker(s), {polling}; Ctrl-C to stop")
+        announce(_setup(settings, len(feeds)))
         _wait(children)
     announce("monitor stopped")
+
+
+def _setup(settings: Settings, feeds: int) -> str:
+    polling = (
+        f"{feeds} feed(s) from {settings.feeds}"
+        if feeds
+        else f"no feeds ({settings.feeds} not found)"
+    )
+    channels = (
+        f"channels from {settings.channels}"
+        if settings.channels.exists()
+        else "notifications to the console"
+    )
+    return (
+        f"monitor running: {settings.workers} worker(s), {polling}, rules from {settings.rules}, "
+        f"{channels}; Ctrl-C to stop"
+    )
 
 
 def _wait(children: list[subprocess.Popen[bytes]]) -> None:
