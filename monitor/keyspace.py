@@ -85,6 +85,15 @@ class Keyspace:
         return f"{self.prefix}:seen:{kind}:{digest(value)}"
 
     @property
+    def beats(self) -> str:
+        """Sorted set of long-running processes by the time of their last heartbeat."""
+        return f"{self.prefix}:beats"
+
+    def beat(self, who: str) -> str:
+        """Hash of one process's role, pid, host and start time."""
+        return f"{self.prefix}:beat:{who}"
+
+    @property
     def match_queue(self) -> str:
         """RQ queue name of item batches to match."""
         return f"{self.prefix.replace(':', '-')}-match"

@@ -4,11 +4,14 @@ again within seconds, and maintenance that also decides stories that came due.""
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 from rq.executions import Execution
 
+from monitor.heartbeat import Heartbeat
 from monitor.queue import JobSerializer, rq, rq_queue
 from workers.runtime import Runtime, runtime_for
 
@@ -42,6 +45,7 @@ class MonitorWorker(rq.Worker):
             job_monitoring_interval=JOB_MONITORING_INTERVAL,
         )
         self.live = live
+        self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
         return HEARTBEAT_TTL
@@ -52,6 +56,12 @@ class MonitorWorker(rq.Worker):
         # in between would lose the job without a trace. Marked first, it is retried.
         job.set_status(rq.job.JobStatus.STARTED)
         return super().prepare_execution(job)
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        super().heartbeat(timeout, pipeline)
+        # RQ beats while idle and while a job runs; its work-horse beats too, but is not us.
+        if self.beats is not None and os.getpid() == self.beats.pid:
+            self.beats.beat()
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]

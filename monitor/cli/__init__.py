@@ -11,14 +11,11 @@ from monitor.cli.channels_command import channels_group
 from monitor.cli.eval_command import eval_command
 from monitor.cli.ingest_commands import feeds_command, poll_command
 from monitor.cli.match_command import match_command
-from monitor.cli.pipeline_commands import (
-    alerts_command,
-    replay_command,
-    run_command,
-    work_command,
-)
+from monitor.cli.pipeline_commands import alerts_command, replay_command, work_command
 from monitor.cli.rules_command import rules_group
+from monitor.cli.run_command import run_command
 from monitor.cli.silence_command import silence_group
+from monitor.cli.status_command import status_command
 from monitor.errors import MonitorError
 from monitor.sender import quiet_apprise
 
@@ -51,6 +48,7 @@ main.add_command(replay_command)
 main.add_command(work_command)
 main.add_command(alerts_command)
 main.add_command(run_command)
+main.add_command(status_command)
 main.add_command(silence_group)
 main.add_command(poll_command)
 main.add_command(feeds_command)

@@ -1,5 +1,6 @@
 """`monitor run` on its own embedded Redis: alerts while running, Ctrl-C stops it cleanly,
-and what it recorded is still there afterwards."""
+and what it recorded is still there afterwards; a killed worker is replaced, a hang-up
+leaves no process behind, and `monitor status` sees who runs."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import json
 import os
 import signal
 import subprocess
+import time
+from contextlib import suppress
 from pathlib import Path
 
 import redis
 
+from monitor.heartbeat import beats
+from monitor.keyspace import Keyspace
+from monitor.queue import rq_queue
 from monitor.redis_server import EmbeddedRedis
-from tests.feed_server import feed_server
-from tests.processes import CEILING, env_for, monitor, start_monitor, submit, wait_until
+from monitor.supervisor import children_of
+from tests.feed_server import FeedServer, feed_server
+from tests.processes import CEILING, env_for, monitor, start_monitor, stop, submit, wait_until
 
 RULE = """\
 id: quick
@@ -89,3 +96,123 @@ def test_silence_add_list_remove(tmp_path: Path, redis_url: str) -> None:
     assert run("list").stdout.strip() == "no silence in force"
     assert "needs a rule" in run("add", "--for", "1h").stderr
     assert "is not a duration such as 90s" in run("add", "--rule", "x", "--for", "soon").stderr
+
+
+def _rules(tmp_path: Path) -> Path:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "quick.yaml").write_text(RULE, encoding="utf-8")
+    return tmp_path / "rules"
+
+
+def _write_feeds(tmp_path: Path, feeds: FeedServer) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        f"feeds:\n  - {{id: local, url: '{feeds.url(1)}', lang: ar,"
+        " allow_private: true, baseline: false}\n",
+        encoding="utf-8",
+    )
+
+
+def _alive(client: redis.Redis, prefix: str, role: str) -> set[int]:
+    """Process ids of the `role` processes whose heartbeat is fresh."""
+    now = time.time()
+    found = beats(client, Keyspace(prefix))
+    return {beat.pid for beat in found if beat.role == role and beat.alive(now)}
+
+
+def _tree(prefix: str) -> set[int]:
+    """Live processes of a monitor run under `prefix`: itself, its children, their
+    work-horses and its redis-server all carry its environment."""
+    marker = f"\0MONITOR_PREFIX={prefix}\0".encode()
+    found = set()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with suppress(OSError, ValueError):
+            if marker in b"\0" + environ.read_bytes():
+                found.add(int(environ.parent.name))
+    return found
+
+
+def _alerted(client: redis.Redis, prefix: str) -> set[str]:
+    records = client.zrange(Keyspace(prefix).alerts, 0, -1)
+    return {item for raw in records for item in json.loads(raw)["items"]}
+
+
+def _busy_horse(client: redis.Redis, prefix: str, worker: int) -> int:
+    """The work-horse `worker` forks for a job that sleeps through the test; its pid."""
+    queue = rq_queue(client, Keyspace(prefix).match_queue)
+    queue.enqueue("time.sleep", 10 * CEILING, job_timeout=int(10 * CEILING))
+    wait_until(lambda: children_of(worker), f"worker {worker}'s work-horse")
+    [horse] = children_of(worker)
+    return horse
+
+
+def _gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_a_killed_worker_is_replaced_and_a_hang_up_leaves_nothing(tmp_path: Path) -> None:
+    prefix = f"monitor-run-restart-{os.getpid()}"
+    env = env_for(tmp_path, "", prefix, MONITOR_WORKERS="1", MONITOR_RULES=str(_rules(tmp_path)))
+    server = EmbeddedRedis(tmp_path / "home")
+    run = start_monitor("run", env=env, capture=True)
+    try:
+        wait_until(server.running, "monitor run's embedded Redis to answer")
+        client = redis.Redis(unix_socket_path=str(server.socket))
+        wait_until(lambda: _alive(client, prefix, "worker"), "a worker's heartbeat")
+        [first] = _alive(client, prefix, "worker")
+        assert first in children_of(run.pid)
+        horse = _busy_horse(client, prefix, first)  # in a session of its own (setsid)
+        # (redis-server may rewrite the memory /proc shows as its environment for its
+        # title: whether it ends is checked by its socket, below.)
+        assert {run.pid, first, horse} <= _tree(prefix)
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: _alive(client, prefix, "worker") - {first}, "a replacement worker")
+        wait_until(lambda: _gone(horse), f"the killed worker's work-horse {horse} to end")
+        items = [{"id": "r1", "title": "قصف صاروخي يستهدف قاعدة عين الأسد الجوية", "source": "x"}]
+        assert submit(items, env) == 1
+        wait_until(lambda: "r1" in _alerted(client, prefix), "an alert after the restart")
+        [second] = _alive(client, prefix, "worker") - {first}
+        _busy_horse(client, prefix, second)  # still at work when the terminal closes
+    finally:
+        returncode = stop(run, signal.SIGHUP)
+        _out, err = run.communicate(timeout=CEILING)  # a process left behind holds the pipes
+    assert returncode == 0, err
+    assert f"worker 1 (pid {first}) killed by SIGKILL; restarting in 1 s" in err
+    assert f"worker 1 restarted (pid {second})" in err
+    assert f"ending pid {horse}, left behind by a child" in err
+    wait_until(lambda: not _tree(prefix), lambda: f"processes still running: {_tree(prefix)}")
+    assert not server.running()
+
+
+def test_status_of_a_live_run_shows_its_workers_poller_and_queues(tmp_path: Path) -> None:
+    prefix = f"monitor-run-status-{os.getpid()}"
+    env = env_for(tmp_path, "", prefix, MONITOR_RULES=str(_rules(tmp_path)))
+    with feed_server() as feeds:
+        _write_feeds(tmp_path, feeds)
+        run = start_monitor("run", "--workers", "2", env=env)
+        try:
+            server = EmbeddedRedis(tmp_path / "home")
+            wait_until(server.running, "monitor run's embedded Redis to answer")
+            client = redis.Redis(unix_socket_path=str(server.socket))
+            wait_until(
+                lambda: (
+                    len(_alive(client, prefix, "worker")) == 2 and _alive(client, prefix, "poller")
+                ),
+                "two workers' and a poller's heartbeats",
+            )
+            shown = monitor("status", "--json", env=env)
+        finally:
+            assert stop(run, signal.SIGTERM) == 0
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    alive = sorted(row["role"] for row in report["processes"] if row["alive"])
+    assert alive == ["poller", "worker", "worker"], report
+    assert set(report["queues"]) == {"match", "deliver"}
+    assert {"queued", "running", "failed", "oldest_age"} <= set(report["queues"]["match"])
+    assert report["failed_jobs"] == 0
+
+
+def test_pollers_without_feeds_are_refused(tmp_path: Path) -> None:
+    env = env_for(tmp_path, "", "monitor-run-refused", MONITOR_RULES=str(_rules(tmp_path)))
+    refused = monitor("run", "--pollers", "1", env=env)
+    assert refused.returncode == 1
+    assert f"--pollers 1: no feeds to poll in {tmp_path / 'feeds.yaml'}" in refused.stderr
