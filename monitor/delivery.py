@@ -2,16 +2,20 @@
 
 A lease in Redis marks the (story update, channel) pair while it is being
 sent and a record marks it sent, so a retried or duplicated job does not send
-again. Retryable failures are retried with backoff until a deadline, then
-dead-lettered where `monitor alerts` and the dashboard show them.
+again; a job that finds the lease held comes back when it lapses, so a send cut
+short by a dead worker is made again. Retryable failures are retried with
+backoff until a deadline, then dead-lettered where `monitor alerts` and the
+dashboard show them; every attempt is recorded with the destination's answer.
 """
 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import click
 import redis
@@ -24,8 +28,25 @@ from monitor.notification import Notification
 from monitor.sender import Outcome, kind_of, mask, send
 from monitor.template import Rendered, render
 
-LEASE_SECONDS = 120
-"""How long a delivery in progress holds its pair; a dead worker's lease expires."""
+SEND_TIMEOUT = 15.0
+"""Seconds one attempt may take."""
+
+LEASE_SECONDS = int(4 * SEND_TIMEOUT)
+"""How long a delivery in progress holds its pair: well past any attempt's end, so a lease
+still held is a send still running, or one cut short by a dead worker, lapsing."""
+
+SENDING = "sending"
+"""The lease's mark, followed by its holder."""
+
+DONE = frozenset({"sent", "dead"})
+"""The marks of a pair that is done with."""
+
+# Frees the lease only while it is still this delivery's: one that outlasted its lease must
+# not free the lease of the delivery that took over.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 DEADLINE_SECONDS = 6 * 3600
 """How long retryable failures are retried before the delivery is dead-lettered."""
@@ -35,9 +56,6 @@ BACKOFF_BASE = 5.0
 
 BACKOFF_MAX = 600.0
 """Longest delay between two attempts."""
-
-SEND_TIMEOUT = 15.0
-"""Seconds one attempt may take."""
 
 
 class DeliveryJob(BaseModel):
@@ -55,6 +73,8 @@ class DeliveryJob(BaseModel):
 class Result(StrEnum):
     SENT = "sent"
     ALREADY = "already"
+    BUSY = "busy"
+    """Another delivery holds the pair's lease: come back when it lapses, same attempt."""
     RETRY = "retry"
     DEAD = "dead"
 
@@ -109,57 +129,91 @@ class Deliverer:
     def deliver(self, job: DeliveryJob, now: float) -> DeliveryOutcome:
         note = job.notification
         key = self.keys.delivery(note.story, note.update, job.channel)
-        if not self.redis.set(key, "sending", nx=True, ex=LEASE_SECONDS):
-            return DeliveryOutcome(Result.ALREADY, as_text(self.redis.get(key) or b""))
+        lease = f"{SENDING} {uuid.uuid4().hex}"
+        if not self.redis.set(key, lease, nx=True, ex=LEASE_SECONDS):
+            return self._taken(key)
         channel = self.channels.get(job.channel)
         if channel is None:
             return self._dead(job, key, now, f"channel {job.channel!r} is no longer configured")
-        kind = "text" if channel.url == CONSOLE else kind_of(channel.url)
-        rendered = render(note, kind)
-        sender = self.console if channel.url == CONSOLE else self.sender
-        outcome = sender(channel.url, rendered, SEND_TIMEOUT)
-        self._record_attempt(job, channel, outcome, now)
+        outcome = self._send(note, channel)
+        attempt = self._attempt(job, channel, outcome)
         if outcome.ok:
-            self.redis.set(key, "sent", ex=self.history.retention)
-            plain = render(note, "text")
-            self.history.record_alert(note.summary(job.channel, plain.title, plain.body), now)
-            return DeliveryOutcome(Result.SENT)
+            return self._sent(job, key, attempt, now)
         if outcome.retryable and now - job.first_attempt < DEADLINE_SECONDS:
-            self.redis.delete(key)
+            self.history.record_delivery(attempt, now)
+            self.redis.eval(_RELEASE, 1, key, lease)
             return DeliveryOutcome(Result.RETRY, outcome.detail, backoff(job.attempt))
-        return self._dead(job, key, now, outcome.detail)
+        return self._dead(job, key, now, outcome.detail, attempt)
 
-    def _dead(self, job: DeliveryJob, key: str, now: float, detail: str) -> DeliveryOutcome:
-        self.redis.set(key, "dead", ex=self.history.retention)
+    def _taken(self, key: str) -> DeliveryOutcome:
+        """Done already, or leased: then the job comes back once the lease has lapsed."""
+        mark = as_text(self.redis.get(key) or b"")
+        if mark in DONE:
+            return DeliveryOutcome(Result.ALREADY, mark)
+        left = int(self.redis.pttl(key))
+        wait = left / 1000 if left > 0 else 0.0
+        return DeliveryOutcome(Result.BUSY, "another delivery holds the lease", wait + 1.0)
+
+    def _send(self, note: Notification, channel: Channel) -> Outcome:
+        if channel.url == CONSOLE:
+            return self.console(channel.url, render(note, "text"), SEND_TIMEOUT)
+        return self.sender(channel.url, render(note, kind_of(channel.url)), SEND_TIMEOUT)
+
+    def _sent(
+        self, job: DeliveryJob, key: str, attempt: dict[str, Any], now: float
+    ) -> DeliveryOutcome:
         note = job.notification
-        self.history.record_dead_letter(
-            {
-                "rule": note.rule,
-                "story": note.story,
-                "update": note.update,
-                "channel": job.channel,
-                "attempts": job.attempt,
-                "error": detail,
-            },
-            now,
-        )
+        plain = render(note, "text")
+        # One transaction: a pair is marked sent exactly when `monitor alerts` shows it so.
+        with self.redis.pipeline() as pipe:
+            pipe.set(key, "sent", ex=self.history.retention)
+            self.history.record_delivery(attempt, now, pipe)
+            self.history.record_alert(note.summary(job.channel, plain.title, plain.body), now, pipe)
+            pipe.execute()
+        return DeliveryOutcome(Result.SENT)
+
+    def _dead(
+        self,
+        job: DeliveryJob,
+        key: str,
+        now: float,
+        detail: str,
+        attempt: dict[str, Any] | None = None,
+    ) -> DeliveryOutcome:
+        with self.redis.pipeline() as pipe:
+            pipe.set(key, "dead", ex=self.history.retention)
+            if attempt is not None:
+                self.history.record_delivery(attempt, now, pipe)
+            self.history.record_dead_letter(self._dead_letter(job, detail, attempt), now, pipe)
+            pipe.execute()
         return DeliveryOutcome(Result.DEAD, detail)
 
-    def _record_attempt(
-        self, job: DeliveryJob, channel: Channel, outcome: Outcome, now: float
-    ) -> None:
-        note = job.notification
-        self.history.record_delivery(
-            {
-                "rule": note.rule,
-                "story": note.story,
-                "update": note.update,
-                "channel": job.channel,
-                "destination": CONSOLE if channel.url == CONSOLE else mask(channel.url),
-                "attempt": job.attempt,
-                "ok": outcome.ok,
-                "retryable": outcome.retryable,
-                "detail": outcome.detail,
-            },
-            now,
-        )
+    def _dead_letter(
+        self, job: DeliveryJob, detail: str, attempt: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return {
+            **_pair_fields(job),
+            "attempts": job.attempt,
+            "error": detail,
+            "status": attempt["status"] if attempt else None,
+            "answer": attempt["answer"] if attempt else "",
+        }
+
+    def _attempt(self, job: DeliveryJob, channel: Channel, outcome: Outcome) -> dict[str, Any]:
+        """The record of one attempt: masked destination, outcome, status and answer."""
+        return {
+            **_pair_fields(job),
+            "destination": CONSOLE if channel.url == CONSOLE else mask(channel.url),
+            "attempt": job.attempt,
+            "ok": outcome.ok,
+            "retryable": outcome.retryable,
+            "status": outcome.status,
+            "answer": outcome.answer,
+            "detail": outcome.detail,
+        }
+
+
+def _pair_fields(job: DeliveryJob) -> dict[str, Any]:
+    """What names a delivery: the story update and the channel."""
+    note = job.notification
+    return {"rule": note.rule, "story": note.story, "update": note.update, "channel": job.channel}

@@ -5,13 +5,23 @@ for the retention period, for `monitor alerts` and the dashboard. Every record c
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 from monitor.item import Item
 from monitor.keyspace import Keyspace, as_text
 from monitor.queue import JobSerializer, failed_jobs, rq
+
+ATTEMPTS_LOOKBACK = 7 * 3600
+"""How long before a sent or dead-lettered delivery its attempts are looked for: beyond the
+delivery deadline (monitor.delivery.DEADLINE_SECONDS) and one backoff."""
+
+Pair = tuple[str, int, str]
+"""A delivery: (story, update, channel)."""
 
 
 class History:
@@ -25,14 +35,19 @@ class History:
     def record_item(self, item: Item) -> None:
         self.redis.set(self.keys.item(item.id), item.model_dump_json(), ex=self.retention)
 
-    def record_alert(self, record: dict[str, Any], at: float) -> None:
-        self._add(self.keys.alerts, record, at)
+    def record_alert(self, record: dict[str, Any], at: float, pipe: Pipeline | None = None) -> None:
+        self._add(self.keys.alerts, record, at, pipe)
 
-    def record_delivery(self, record: dict[str, Any], at: float) -> None:
-        self._add(self.keys.deliveries, record, at)
+    def record_delivery(
+        self, record: dict[str, Any], at: float, pipe: Pipeline | None = None
+    ) -> None:
+        """One attempt to deliver: its time, outcome, the destination's status and answer."""
+        self._add(self.keys.deliveries, record, at, pipe)
 
-    def record_dead_letter(self, record: dict[str, Any], at: float) -> None:
-        self._add(self.keys.dead_letters, record, at)
+    def record_dead_letter(
+        self, record: dict[str, Any], at: float, pipe: Pipeline | None = None
+    ) -> None:
+        self._add(self.keys.dead_letters, record, at, pipe)
 
     def alerts(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest sent notifications, oldest first."""
@@ -47,6 +62,21 @@ class History:
 
     def dead_letters(self, limit: int = 50) -> list[dict[str, Any]]:
         return self._recent(self.keys.dead_letters, limit)
+
+    def attempts(self, records: Iterable[Mapping[str, Any]]) -> dict[Pair, list[dict[str, Any]]]:
+        """The attempts, oldest first, of the deliveries that notification or dead-letter
+        `records` tell of, by `pair_of(record)`; read in one pass over the time they span."""
+        wanted = {pair_of(record): float(record["at"]) for record in records}
+        found: dict[Pair, list[dict[str, Any]]] = defaultdict(list)
+        if not wanted:
+            return found
+        low, high = min(wanted.values()) - ATTEMPTS_LOOKBACK, max(wanted.values())
+        for member in self.redis.zrangebyscore(self.keys.deliveries, low, high):
+            attempt = json.loads(as_text(member))
+            pair = pair_of(attempt)
+            if pair in wanted and attempt["at"] <= wanted[pair]:
+                found[pair].append(attempt)
+        return found
 
     def failed_jobs(self, limit: int = 20) -> list[dict[str, Any]]:
         """Jobs that failed for good, as records: what they carried, why and when they failed."""
@@ -69,16 +99,23 @@ class History:
             "at": job.ended_at.timestamp() if job.ended_at else None,
         }
 
-    def _add(self, key: str, record: dict[str, Any], at: float) -> None:
+    def _add(self, key: str, record: dict[str, Any], at: float, into: Pipeline | None) -> None:
+        """Adds now, or within `into`, a transaction of the caller's."""
         member = json.dumps({**record, "at": at}, ensure_ascii=False, sort_keys=True)
-        pipe = self.redis.pipeline()
+        pipe = into if into is not None else self.redis.pipeline()
         pipe.zadd(key, {member: at})
         pipe.zremrangebyscore(key, "-inf", at - self.retention)
         pipe.expire(key, self.retention)
-        pipe.execute()
+        if into is None:
+            pipe.execute()
 
     def _recent(self, key: str, limit: int) -> list[dict[str, Any]]:
         if limit <= 0:
             return []  # zrange(key, -0, -1) would be all of them
         members = self.redis.zrange(key, -limit, -1)
         return [json.loads(as_text(member)) for member in members]
+
+
+def pair_of(record: Mapping[str, Any]) -> Pair:
+    """The delivery a notification, attempt or dead-letter record is about."""
+    return (str(record["story"]), int(record["update"]), str(record["channel"]))

@@ -69,17 +69,36 @@ _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit)\
 
 
 def failed_jobs(client: redis.Redis, keys: Keyspace, limit: int = 20) -> list[tuple[str, str]]:
-    """(job id, last line of its error) of jobs that failed for good, newest last."""
+    """(job id, last line of its error) of jobs that failed for good, newest last.
+
+    A job run again under its id (a batch queued anew, a job requeued) that then succeeded,
+    or whose record is gone, has not failed for good: it is taken off the failed registry."""
     found = []
     for name in (keys.match_queue, keys.deliver_queue):
         registry = rq_queue(client, name).failed_job_registry
         for job_id in registry.get_job_ids()[-limit:]:
-            job = rq.job.Job.fetch(job_id, connection=client, serializer=JobSerializer)
-            result = job.latest_result()
-            trace = (result.exc_string if result else "") or ""
-            errors = _EXCEPTION_LINE.findall(trace)
-            found.append((job_id, errors[-1] if errors else "unknown error"))
+            job = _still_failed(registry, job_id)
+            if job is not None:
+                found.append((job_id, _last_error(job)))
     return found
+
+
+def _still_failed(registry: rq.registry.FailedJobRegistry, job_id: str) -> rq.job.Job | None:
+    try:
+        job = rq.job.Job.fetch(job_id, connection=registry.connection, serializer=JobSerializer)
+    except rq.exceptions.NoSuchJobError:
+        job = None
+    if job is None or job.get_status() == rq.job.JobStatus.FINISHED:
+        registry.remove(job_id)
+        return None
+    return job
+
+
+def _last_error(job: rq.job.Job) -> str:
+    result = job.latest_result()
+    trace = (result.exc_string if result else "") or ""
+    errors = _EXCEPTION_LINE.findall(trace)
+    return errors[-1] if errors else "unknown error"
 
 
 @dataclass

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
+import pytest
 import redis
 
 from monitor.channels import Channel
 from monitor.delivery import (
     BACKOFF_MAX,
     DEADLINE_SECONDS,
+    LEASE_SECONDS,
     Deliverer,
     DeliveryJob,
     Result,
     backoff,
 )
-from monitor.history import History
+from monitor.history import ATTEMPTS_LOOKBACK, History, pair_of
 from monitor.keyspace import Keyspace
 from monitor.notification import Notification, Quote, Source
 from monitor.rules.model import Severity
+from monitor.sender import Outcome
+from monitor.template import Rendered
 from tests.sink import http_sink
 
 T0 = 1_706_000_000.0
@@ -111,3 +116,96 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff(attempt, rng) for attempt in range(1, 12)]
     assert delays[0] < delays[3] < delays[6]
     assert all(delay <= BACKOFF_MAX for delay in delays)
+
+
+def test_a_held_lease_sends_nothing_and_comes_back_when_it_lapses(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    # The lease of a worker killed in the middle of a send: not "already" sent.
+    key = keys.delivery(NOTE.story, NOTE.update, "hook")
+    redis_client.set(key, "sending 0123abcd", ex=LEASE_SECONDS)
+    with http_sink() as sink:
+        sender = deliverer(redis_client, keys, sink.url())
+        held = sender.deliver(job(), T0)
+        assert held.result is Result.BUSY
+        assert 0 < held.retry_in <= LEASE_SECONDS + 1
+        assert sink.received == []
+        redis_client.delete(key)  # as the lease lapses
+        assert sender.deliver(job(), T0 + held.retry_in).result is Result.SENT
+        assert len(sink.received) == 1
+
+
+def test_a_failed_send_frees_only_its_own_lease(redis_client: redis.Redis, keys: Keyspace) -> None:
+    key = keys.delivery(NOTE.story, NOTE.update, "hook")
+
+    def outlasting_its_lease(url: str, rendered: Rendered, timeout: float) -> Outcome:
+        redis_client.set(key, "sending taken-over", ex=LEASE_SECONDS)
+        return Outcome(False, True, "timed out after 15s")
+
+    history = History(redis_client, keys, retention=3600)
+    channels = {"hook": Channel("hook", "json://127.0.0.1:9/hook")}
+    sender = Deliverer(redis_client, keys, history, channels, outlasting_its_lease)
+    assert sender.deliver(job(), T0).result is Result.RETRY
+    assert redis_client.get(key) == b"sending taken-over"
+
+
+def test_every_attempt_is_recorded_with_the_answer(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    with http_sink() as sink:
+        url = sink.url(path="/hook/status/503").replace("://", "://user:SECRETpass@")
+        outcome = deliverer(redis_client, keys, url).deliver(job(), T0)
+        deliverer(redis_client, keys, sink.url()).deliver(job(attempt=2), T0 + outcome.retry_in)
+    history = History(redis_client, keys, 3600)
+    (alert,) = history.alerts()
+    tries = history.attempts([alert])[pair_of(alert)]
+    assert [(t["attempt"], t["status"], t["answer"], t["ok"]) for t in tries] == [
+        (1, 503, "ok", False),
+        (2, 200, "ok", True),
+    ]
+    assert tries[0]["detail"] == "HTTP 503 Service Unavailable"
+    assert "SECRETpass" not in json.dumps(tries)
+
+
+def test_a_dead_letter_tells_the_destinations_answer(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    with http_sink() as sink:
+        deliverer(redis_client, keys, sink.url(path="/hook/status/403")).deliver(job(), T0)
+    history = History(redis_client, keys, 3600)
+    (dead,) = history.dead_letters()
+    assert (dead["status"], dead["answer"]) == (403, "ok")
+    assert dead["error"] == "HTTP 403 Forbidden"
+    (tried,) = history.attempts([dead])[pair_of(dead)]
+    assert (tried["status"], tried["retryable"]) == (403, False)
+
+
+def test_attempts_are_looked_for_over_the_whole_deadline() -> None:
+    assert ATTEMPTS_LOOKBACK > DEADLINE_SECONDS + BACKOFF_MAX
+
+
+class Killed(Exception):
+    """Stands for the worker dying at this point."""
+
+
+class DyingWhileRecording(History):
+    def record_alert(self, record: dict[str, Any], at: float, pipe: Any = None) -> None:
+        raise Killed
+
+
+def test_a_send_never_recorded_is_not_marked_sent(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    key = keys.delivery(NOTE.story, NOTE.update, "hook")
+    with http_sink() as sink:
+        channels = {"hook": Channel("hook", sink.url())}
+        dying = DyingWhileRecording(redis_client, keys, retention=3600)
+        with pytest.raises(Killed):
+            Deliverer(redis_client, keys, dying, channels).deliver(job(), T0)
+        sender = deliverer(redis_client, keys, sink.url())
+        # Its retry waits out the dead worker's lease, then sends and records.
+        assert sender.deliver(job(), T0 + 1).result is Result.BUSY
+        redis_client.delete(key)
+        assert sender.deliver(job(), T0 + LEASE_SECONDS).result is Result.SENT
+    assert len(History(redis_client, keys, 3600).alerts()) == 1
+    assert redis_client.get(key) == b"sent"

@@ -6,12 +6,14 @@ by a recorder; a guard refuses any connection that would leave the machine.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +21,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from monitor.sender import Outcome, kind_of, mask, send, service_of, unusable
+from monitor.sender import ANSWER_CHARS, Outcome, kind_of, mask, send, service_of, unusable
 from monitor.template import Rendered
 from tests.sink import Sink, http_sink
 
@@ -362,3 +364,88 @@ def test_status_is_read_when_apprise_is_silenced(
     # apprise's lines are read, and still reach no handler of the process: they can quote
     # a URL whole.
     assert not [record for record in heard if record.name.startswith("apprise")]
+
+
+# --- the outcome comes from the HTTP answer, whatever becomes of apprise's log lines ---
+
+
+@pytest.fixture
+def logging_disabled() -> Iterator[None]:
+    """Every log record dropped before any handler or capture sees it."""
+    logging.disable(logging.CRITICAL)
+    yield
+    logging.disable(logging.NOTSET)
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(401, False), (404, False), (503, True)])
+def test_status_is_read_with_logging_disabled(
+    server: Sink, logging_disabled: None, status: int, retryable: bool
+) -> None:
+    outcome = send(f"json://127.0.0.1:{server.port}/status/{status}", MESSAGE, 5.0)
+    assert (outcome.ok, outcome.retryable) == (False, retryable), outcome.detail
+    assert outcome.detail == f"HTTP {status} {HTTPStatus(status).phrase}"
+    assert (outcome.status, outcome.answer) == (status, "ok")
+
+
+def test_a_delivered_send_keeps_the_answer(server: Sink) -> None:
+    outcome = send(f"json://127.0.0.1:{server.port}/hook", MESSAGE, 5.0)
+    assert (outcome.ok, outcome.status, outcome.answer) == (True, 200, "ok")
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "content", "shown"),
+    [
+        ("slack://T1ABC/B2DEF/C3ghijkl", 404, b"no_team", "no_team"),
+        ("slack://T1ABC/B2DEF/C3ghijkl", 200, b"invalid_blocks", "invalid_blocks"),
+        (
+            "tgram://123456789:AAbbCC/12345",
+            429,
+            b'{"ok": false,\n  "description": "Too Many Requests: retry after 5"}',
+            '{"ok": false, "description": "Too Many Requests: retry after 5"}',
+        ),
+    ],
+)
+def test_the_services_answer_is_told(
+    answer: list[tuple[int, bytes]], url: str, status: int, content: bytes, shown: str
+) -> None:
+    answer.append((status, content))
+    outcome = send(url, MESSAGE, 5.0)
+    assert (outcome.status, outcome.answer) == (status, shown)
+
+
+@pytest.mark.parametrize(("url", "secrets"), SECRET_URLS)
+def test_an_answer_that_quotes_the_url_is_masked(
+    answer: list[tuple[int, bytes]], closed_port: int, url: str, secrets: list[str]
+) -> None:
+    url = url.format(port=closed_port)
+    answer.append((400, f"bad {url} ({' '.join(secrets)})".encode()))
+    outcome = send(url, MESSAGE, 1.0)
+    for secret in secrets:
+        assert secret.lower() not in (outcome.detail + outcome.answer).lower()
+
+
+def test_a_closed_port_names_the_error(closed_port: int) -> None:
+    outcome = send(f"json://127.0.0.1:{closed_port}/hook", MESSAGE, 2.0)
+    assert outcome.detail == "no HTTP response (ConnectionError)"
+    assert outcome.status is None
+
+
+def test_a_long_answer_is_cut(answer: list[tuple[int, bytes]]) -> None:
+    answer.append((502, b"<html>\n" + b"bad gateway " * 1000))
+    outcome = send("discord://1234567/abcdefTOKEN", MESSAGE, 5.0)
+    assert outcome.answer.startswith("<html> bad gateway bad")
+    assert len(outcome.answer) == ANSWER_CHARS
+
+
+def test_an_answer_that_quotes_the_credentials_is_masked(answer: list[tuple[int, bytes]]) -> None:
+    basic = base64.b64encode(b"user:SECRETpass")
+    answer.append((401, b"bad credentials: Basic " + basic))
+    outcome = send("json://user:SECRETpass@127.0.0.1:9/hook", MESSAGE, 1.0)
+    assert outcome.answer.startswith("bad credentials: ")
+    assert basic.decode() not in outcome.answer
+
+
+def test_a_token_cut_where_masking_stops_is_not_told(answer: list[tuple[int, bytes]]) -> None:
+    answer.append((400, b" " * 65_531 + b"SECRETpass and more"))
+    outcome = send("json://user:SECRETpass@127.0.0.1:9/hook", MESSAGE, 1.0)
+    assert "SECRE" not in outcome.answer

@@ -35,9 +35,11 @@ def deliver(payload: dict[str, Any]) -> dict[str, Any]:
     runtime = runtime_for(connection, payload)
     job = DeliveryJob.model_validate(payload)
     outcome = runtime.deliverer.deliver(job, runtime.clock.now())
-    if outcome.result is Result.RETRY:
-        retry = job.model_copy(update={"attempt": job.attempt + 1})
+    if outcome.result in (Result.RETRY, Result.BUSY):
+        # A job that found the pair leased has not made an attempt: it comes back as the same.
+        attempt = job.attempt + (outcome.result is Result.RETRY)
+        again = job.model_copy(update={"attempt": attempt})
         queue = rq_queue(connection, runtime.keys.deliver_queue)
-        payload = {**runtime.context, **retry.model_dump(mode="json")}
+        payload = {**runtime.context, **again.model_dump(mode="json")}
         enqueue_later(queue, DELIVER_TASK, payload, outcome.retry_in)
     return {"result": outcome.result.value, "detail": outcome.detail}

@@ -1,14 +1,10 @@
-"""`monitor replay`, `monitor work`, `monitor alerts` and `monitor run`: thin shells
-around the queue, the workers and the history."""
+"""`monitor replay`, `monitor work` and `monitor alerts`: thin shells around the queue,
+the workers and the history."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -21,10 +17,8 @@ import redis
 
 from monitor.cli.options import announce, checked_settings
 from monitor.cli.progress import following
-from monitor.connection import redis_connection, redis_url
-from monitor.errors import MonitorError
-from monitor.history import History
-from monitor.ingest.feeds import load_feeds
+from monitor.connection import redis_connection
+from monitor.history import History, Pair, pair_of
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.keyspace import Keyspace
@@ -36,6 +30,9 @@ from workers.worker import run_worker
 log = logging.getLogger("monitor")
 
 RECORD_FIELDS = ("rule", "rules", "story", "update", "items", "sources", "channel", "title", "text")
+TRY_FIELDS = ("attempt", "ok", "retryable", "status", "answer", "detail", "destination")
+
+Tries = dict[Pair, list[dict[str, Any]]]
 
 
 def _clock_times(items: list[Item], start: float) -> list[float]:
@@ -165,10 +162,12 @@ def alerts_command(as_json: bool, limit: int) -> None:
         history = History(client, Keyspace(settings.prefix), settings.retention_seconds)
         records, total = history.alerts(limit), history.alert_count()
         dead, failed = history.dead_letters(limit), history.failed_jobs()
+        tries = history.attempts(records + dead)
     if not (records or dead or failed):
         announce("no notifications yet")
     elif as_json:
-        rows = [_notification_row(r) for r in records] + [_dead_letter_row(r) for r in dead]
+        rows = [_notification_row(r, tries) for r in records]
+        rows += [_dead_letter_row(r, tries) for r in dead]
         for row in rows + [_failed_job_row(r) for r in failed]:
             click.echo(json.dumps(row, ensure_ascii=False))
     else:
@@ -177,18 +176,28 @@ def alerts_command(as_json: bool, limit: int) -> None:
         announce(_alerts_summary(len(records), total, len(dead), len(failed)))
 
 
-def _notification_row(record: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "notification", **_public(record), "at": _iso_time(record["at"])}
+def _notification_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
+    row = {"kind": "notification", **_public(record), "at": _iso_time(record["at"])}
+    return {**row, "tries": _tries(record, tries)}
 
 
-def _dead_letter_row(record: dict[str, Any]) -> dict[str, Any]:
-    shown = ("rule", "story", "update", "channel", "attempts")
+def _dead_letter_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
+    shown = ("rule", "story", "update", "channel", "attempts", "status", "answer")
     return {
         "kind": "dead_letter",
         **{key: record.get(key) for key in shown},
         "reason": record["error"],
         "at": _iso_time(record["at"]),
+        "tries": _tries(record, tries),
     }
+
+
+def _tries(record: dict[str, Any], tries: Tries) -> list[dict[str, Any]]:
+    """A delivery's attempts: when, and the destination's status and answer (masked)."""
+    return [
+        {**{key: tried.get(key) for key in TRY_FIELDS}, "at": _iso_time(tried["at"])}
+        for tried in tries.get(pair_of(record), [])
+    ]
 
 
 def _failed_job_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +209,8 @@ def _print_failures(dead: list[dict[str, Any]], failed: list[dict[str, Any]]) ->
         click.echo(click.style(f"{len(dead)} delivery(ies) gave up:", fg="red"), err=True)
         for record in dead:
             where = f"{record['channel']} {record['rule']} {record['story']}"
-            click.echo(f"  {_local_time(record['at'])}  {where}: {record['error']}", err=True)
+            why = record["error"] + (f" ({record['answer']})" if record.get("answer") else "")
+            click.echo(f"  {_local_time(record['at'])}  {where}: {why}", err=True)
     if failed:
         click.echo(click.style(f"{len(failed)} job(s) failed:", fg="red"), err=True)
         for record in failed:
@@ -217,59 +227,3 @@ def _alerts_summary(shown: int, total: int, dead: int, failed: int) -> str:
     parts += [f"{dead} delivery(ies) gave up"] if dead else []
     parts += [f"{failed} job(s) failed"] if failed else []
     return ", ".join(parts)
-
-
-@click.command("run")
-def run_command() -> None:
-    """Run the whole monitor: Redis (embedded unless REDIS_URL), workers and a poller.
-
-    Ctrl-C stops it; what is queued stays in Redis for the next start.
-    """
-    settings = checked_settings()
-    feeds = load_feeds(settings.feeds) if settings.feeds.exists() else []
-    with redis_connection(settings, announce):
-        # The children use the Redis announced here, and say nothing more about it.
-        env = {**os.environ, "REDIS_URL": redis_url(settings), "MONITOR_SUPERVISED": "1"}
-        commands = [["work"]] * settings.workers + ([["poll"]] if feeds else [])
-        children = [
-            subprocess.Popen([sys.executable, "-m", "monitor", *command], env=env)
-            for command in commands
-        ]
-        announce(_setup(settings, len(feeds)))
-        _wait(children)
-    announce("monitor stopped")
-
-
-def _setup(settings: Settings, feeds: int) -> str:
-    polling = (
-        f"{feeds} feed(s) from {settings.feeds}"
-        if feeds
-        else f"no feeds ({settings.feeds} not found)"
-    )
-    channels = (
-        f"channels from {settings.channels}"
-        if settings.channels.exists()
-        else "notifications to the console"
-    )
-    return (
-        f"monitor running: {settings.workers} worker(s), {polling}, rules from {settings.rules}, "
-        f"{channels}; Ctrl-C to stop"
-    )
-
-
-def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    def forward(signum: int, _frame: object) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, forward)
-    try:
-        while any(child.poll() is None for child in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        forward(signal.SIGINT, None)
-        for child in children:
-            child.wait()
-    if any(child.returncode not in (0, -signal.SIGINT, -signal.SIGTERM) for child in children):
-        raise MonitorError("a worker exited with an error; see the messages above")

@@ -86,3 +86,17 @@ def _fail_a_job(client: redis.Redis, keys: Keyspace, env: dict[str, str]) -> Non
     payload = {**context_of(Settings.from_env(env), keys), "items": [{"title": "no id"}]}
     rq_queue(client, keys.match_queue).enqueue(MATCH_TASK, payload, job_id="match-broken")
     assert monitor("work", "--burst", env=env).returncode == 0
+
+
+def test_alerts_json_shows_attempts_and_the_answer(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    _deliver_one_and_fail_one(redis_client, keys)
+    env = env_for(tmp_path, redis_url, keys.prefix, TZ="UTC")
+    rows = [json.loads(line) for line in monitor("alerts", "--json", env=env).stdout.splitlines()]
+    sent, gave_up = rows
+    assert [(t["status"], t["ok"]) for t in sent["tries"]] == [(200, True)]
+    assert (gave_up["status"], gave_up["answer"]) == (400, "ok")
+    assert [t["status"] for t in gave_up["tries"]] == [400]
+    listed = monitor("alerts", env=env)
+    assert "HTTP 400 Bad Request (ok)" in listed.stderr
