@@ -20,6 +20,7 @@ from monitor.ingest.feed_state import FeedBook
 from monitor.ingest.feeds import FeedSpec, load_feeds
 from monitor.ingest.fetcher import Fetcher
 from monitor.ingest.poller import Poller, PollOutcome
+from monitor.ingest.poller_health import PollerRoster, describe
 from monitor.ingest.schedule import Schedule
 from monitor.keyspace import Keyspace
 from monitor.settings import Settings
@@ -128,13 +129,18 @@ def _count(number: int, thing: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
 @_FEEDS
 def feeds_command(as_json: bool, feeds_path: Path | None) -> None:
-    """List the feeds with their health."""
+    """List the feeds with their health, after the pollers' own (text only)."""
     settings = Settings.from_env()
     feeds = load_feeds(feeds_path or settings.feeds)
     with redis_connection(settings, announce) as client:
         keys = Keyspace(settings.prefix)
         book, schedule = FeedBook(client, keys), Schedule(client, keys)
         rows = [_row(book, schedule, feed) for feed in feeds]
+        pollers = PollerRoster(client, keys).all()
+    if not as_json:
+        now = time.time()
+        for health in pollers:
+            click.echo(describe(health, now))
     for row in rows:
         click.echo(json.dumps(row, ensure_ascii=False) if as_json else _line(row))
 

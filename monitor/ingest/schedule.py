@@ -24,6 +24,18 @@ end
 return due
 """
 
+# A lease is released only while it is still ours: after it ran out, another poller may
+# hold the feed, and making it due again would have it polled twice.
+_RELEASE = """
+for i = 2, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i])
+  end
+end
+return 0
+"""
+
 
 class Schedule:
     """When each feed is next due."""
@@ -32,6 +44,7 @@ class Schedule:
         self.redis = client
         self.keys = keys
         self._claim = client.register_script(_CLAIM)
+        self._release = client.register_script(_RELEASE)
 
     def sync(self, feed_ids: Sequence[str], now: float) -> None:
         """New feeds due now; feeds no longer listed dropped."""
@@ -44,8 +57,18 @@ class Schedule:
 
     def claim(self, now: float, limit: int) -> list[str]:
         """Up to `limit` due feeds, now this poller's for LEASE_SECONDS."""
-        claimed = self._claim(keys=[self.keys.schedule], args=[now, now + LEASE_SECONDS, limit])
+        claimed = self._claim(keys=[self.keys.schedule], args=[now, self.lease_end(now), limit])
         return [as_text(feed) for feed in claimed]
+
+    def lease_end(self, now: float) -> float:
+        """The score `claim(now, ...)` gives the feeds it claims."""
+        return now + LEASE_SECONDS
+
+    def release(self, leases: dict[str, float], at: float) -> None:
+        """Feeds claimed with the given lease ends due `at` again, where still so leased."""
+        if leases:
+            pairs = [value for feed, end in leases.items() for value in (feed, end)]
+            self._release(keys=[self.keys.schedule], args=[at, *pairs])
 
     def reschedule(self, due: dict[str, float], pipe: redis.client.Pipeline | None = None) -> None:
         """Set when feeds are next due (in `pipe` when given)."""
