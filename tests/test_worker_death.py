@@ -11,7 +11,7 @@ import redis
 
 from monitor.keyspace import Keyspace
 from monitor.queue import JobSerializer, rq, rq_queue
-from workers.worker import MonitorWorker
+from workers.worker import MonitorWorker, requeue_abandoned
 
 
 @pytest.fixture
@@ -32,3 +32,18 @@ def test_a_job_taken_but_not_yet_begun_is_retried_when_its_worker_dies(
     worker.prepare_execution(taken[0])
     queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
     assert job.id in queue.scheduled_job_registry.get_job_ids()  # its retry, in a second
+
+
+def test_the_job_of_a_dead_worker_goes_back_to_its_queue_at_once(queue: rq.Queue) -> None:
+    # Through the scheduler it would wait for the dead worker's scheduler lock to expire.
+    queue.enqueue("builtins.len", [1])
+    job = queue.enqueue("builtins.len", [1, 2], retry=rq.Retry(max=3, interval=[1, 5, 30]))
+    worker = MonitorWorker([queue], queue.connection, None)
+    queue.remove(job.id)  # as if the dequeue had taken it
+    worker.prepare_execution(job)
+    assert requeue_abandoned(queue) == []  # its worker still beats
+    assert requeue_abandoned(queue, timestamp=time.time() + 3600) == [job.id]
+    assert queue.get_job_ids()[0] == job.id
+    assert job.id not in queue.started_job_registry
+    job.refresh()
+    assert job.get_status() == rq.job.JobStatus.QUEUED and job.retries_left == 2

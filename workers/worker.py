@@ -1,15 +1,19 @@
 """The RQ worker the monitor runs: short heartbeats so a dead worker's job is taken up
-again within seconds, and maintenance that also decides stories that came due."""
+again within seconds, a stop that never drops a job just popped, and maintenance that
+also decides stories that came due."""
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 import redis
 from redis.client import Pipeline
+from rq.exceptions import StopRequested
 from rq.executions import Execution
+from rq.worker import WorkerStatus
 
 from monitor.heartbeat import Heartbeat
 from monitor.queue import JobSerializer, rq, rq_queue
@@ -46,6 +50,36 @@ class MonitorWorker(rq.Worker):
         )
         self.live = live
         self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
+        self._dequeuing = False
+        self._popped = False
+
+    def _shutdown(self) -> None:
+        # RQ raises StopRequested wherever an idle worker's signal lands, even between its
+        # BLPOP and listing the job as started: the popped job was then in no queue and no
+        # registry. An idle worker stops instead where it holds no job (see below).
+        if self.get_state() == WorkerStatus.BUSY:
+            super()._shutdown()  # type: ignore[no-untyped-call]
+        else:
+            self._stop_requested = True
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[rq.job.Job, rq.Queue] | None:
+        self._dequeuing, self._popped = True, False
+        try:
+            taken = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        finally:
+            self._dequeuing = False
+        if taken is not None and self._stop_requested:
+            job, queue = taken
+            queue.push_job_id(job.id, at_front=True)  # BLPOP takes from the front
+            raise StopRequested()
+        return taken
+
+    def reorder_queues(self, reference_queue: rq.Queue) -> None:
+        # RQ calls this just after popping a job: from here to its return, the job is ours.
+        self._popped = True
+        super().reorder_queues(reference_queue)
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
         return HEARTBEAT_TTL
@@ -58,16 +92,51 @@ class MonitorWorker(rq.Worker):
         return super().prepare_execution(job)
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        # RQ's dequeue loop beats before each BLPOP (at most 2 s apart): no job is held there.
+        if self._dequeuing and not self._popped and self._stop_requested:
+            raise StopRequested()
         super().heartbeat(timeout, pipeline)
         # RQ beats while idle and while a job runs; its work-horse beats too, but is not us.
         if self.beats is not None and os.getpid() == self.beats.pid:
             self.beats.beat()
+
+    def clean_registries(self) -> None:
+        # RQ retries an abandoned job after its retry interval, and only a live scheduler
+        # moves it back to its queue: a killed worker's scheduler lock holds that up for
+        # 61 s. A job whose worker died has not failed, so it goes back at once.
+        for queue in self.queues:
+            if queue.acquire_maintenance_lock():  # one worker cleans a queue at a time
+                try:
+                    requeue_abandoned(queue)
+                finally:
+                    queue.release_maintenance_lock()  # type: ignore[no-untyped-call]
+        super().clean_registries()  # type: ignore[no-untyped-call]
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
         if self.live is not None:
             self.live.rules.refresh()
             self.live.pipeline.flush_due(self.live.clock.now())
+
+
+def requeue_abandoned(queue: rq.Queue, timestamp: float | None = None) -> list[str]:
+    """Put the jobs of workers that stopped beating (by `timestamp`, default now) back at
+    the front of their queue, each with one retry used up; the ids requeued. Jobs out of
+    retries are left to RQ's cleanup, which fails them."""
+    registry = queue.started_job_registry
+    requeued = []
+    until = time.time() if timestamp is None else timestamp
+    for entry in registry.connection.zrangebyscore(registry.key, 0, until):
+        job = queue.fetch_job(registry.parse_job_id(entry))
+        if job is None or job.get_status() != rq.job.JobStatus.STARTED or not job.retries_left:
+            continue
+        job.retries_left -= 1
+        with registry.connection.pipeline() as pipeline:  # MULTI: taken off and back as one
+            pipeline.zrem(registry.key, entry)
+            queue._enqueue_job(job, pipeline=pipeline, at_front=True)
+            pipeline.execute()
+        requeued.append(job.id)
+    return requeued
 
 
 def run_worker(
