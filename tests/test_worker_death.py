@@ -11,7 +11,8 @@ import redis
 
 from monitor.keyspace import Keyspace
 from monitor.queue import JobSerializer, rq, rq_queue
-from workers.worker import MonitorWorker, requeue_abandoned
+from workers.upkeep import requeue_abandoned
+from workers.worker import MonitorWorker
 
 
 @pytest.fixture

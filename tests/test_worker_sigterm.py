@@ -20,10 +20,10 @@ TASK = "builtins.len"
 
 
 def blocked_on_queues(client: redis.Redis, queue: rq.Queue) -> bool:
-    """The worker is idle in BLPOP, so a job queued now is popped at once (RQ names only
-    its pubsub connection: any client blocked in BLPOP is taken to be the worker)."""
+    """The worker is idle in BLMOVE, so a job queued now is taken at once (RQ names only
+    its pubsub connection: any client blocked in BLMOVE is taken to be the worker)."""
     idle = any(worker.get_state() == "idle" for worker in rq.Worker.all(queue=queue))
-    return idle and any(entry.get("cmd") == "blpop" for entry in client.client_list())
+    return idle and any(entry.get("cmd") == "blmove" for entry in client.client_list())
 
 
 def where(queue: rq.Queue, job_id: str) -> str:
@@ -35,6 +35,8 @@ def where(queue: rq.Queue, job_id: str) -> str:
         return "queued"
     if job_id in queue.scheduled_job_registry:
         return "scheduled"
+    if job_id in queue.intermediate_queue.get_job_ids():
+        return "held"  # taken but not started: put back if no one starts it
     # Cleanup retries a job of a dead worker only if it was marked started.
     started = job is not None and job.get_status() == rq.job.JobStatus.STARTED
     if started and job_id in queue.started_job_registry:

@@ -1,23 +1,27 @@
-"""The RQ worker the monitor runs: short heartbeats so a dead worker's job is taken up
-again within seconds, a stop that never drops a job just popped, and maintenance that
-also decides stories that came due."""
+"""The RQ worker the monitor runs: jobs taken into a holding list, short heartbeats so a
+dead worker's job is taken up again within seconds, a stop that never drops a job just
+taken, and maintenance that also releases due retries and decides stories that came due."""
 
 from __future__ import annotations
 
 import logging
 import os
-import time
 from typing import Any
 
 import redis
 from redis.client import Pipeline
 from rq.exceptions import StopRequested
 from rq.executions import Execution
+from rq.registry import clean_registries
+from rq.utils import now as utc_now
 from rq.worker import WorkerStatus
+from rq.worker_registration import clean_worker_registry
 
 from monitor.heartbeat import Heartbeat
 from monitor.queue import JobSerializer, rq, rq_queue
+from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, runtime_for
+from workers.upkeep import release_due, requeue_abandoned
 
 HEARTBEAT_TTL = 9
 """Seconds after a worker's last heartbeat when its job counts as abandoned."""
@@ -26,7 +30,8 @@ JOB_MONITORING_INTERVAL = 3
 """Seconds between a busy worker's heartbeats."""
 
 MAINTENANCE_INTERVAL = 2
-"""Seconds between maintenance runs: requeueing abandoned jobs, deciding due stories."""
+"""Seconds between maintenance runs: requeueing abandoned jobs, releasing retries that are
+due, deciding due stories."""
 
 WORKER_TTL = 17
 """Seconds a worker's registration lives; RQ also blocks on the queues this long less 15."""
@@ -41,9 +46,10 @@ class MonitorWorker(rq.Worker):
         self, queues: list[rq.Queue], connection: redis.Redis, live: Runtime | None
     ) -> None:
         super().__init__(
-            queues,
+            [HoldingQueue(q.name, connection=connection, serializer=JobSerializer) for q in queues],
             connection=connection,
             serializer=JobSerializer,
+            queue_class=HoldingQueue,
             worker_ttl=WORKER_TTL,
             maintenance_interval=MAINTENANCE_INTERVAL,
             job_monitoring_interval=JOB_MONITORING_INTERVAL,
@@ -72,7 +78,7 @@ class MonitorWorker(rq.Worker):
             self._dequeuing = False
         if taken is not None and self._stop_requested:
             job, queue = taken
-            queue.push_job_id(job.id, at_front=True)  # BLPOP takes from the front
+            put_back(queue, job.id)
             raise StopRequested()
         return taken
 
@@ -89,7 +95,9 @@ class MonitorWorker(rq.Worker):
         # its cleanup retries an abandoned job only when marked started: a worker killed
         # in between would lose the job without a trace. Marked first, it is retried.
         job.set_status(rq.job.JobStatus.STARTED)
-        return super().prepare_execution(job)
+        execution = super().prepare_execution(job)
+        release_hold(rq_queue(self.connection, job.origin), job.id)  # the registry has it now
+        return execution
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
         # RQ's dequeue loop beats before each BLPOP (at most 2 s apart): no job is held there.
@@ -101,42 +109,28 @@ class MonitorWorker(rq.Worker):
             self.beats.beat()
 
     def clean_registries(self) -> None:
-        # RQ retries an abandoned job after its retry interval, and only a live scheduler
-        # moves it back to its queue: a killed worker's scheduler lock holds that up for
-        # 61 s. A job whose worker died has not failed, so it goes back at once.
+        # RQ's own cleanup, with three changes. A job whose worker died has not failed: it
+        # goes back to its queue at once, not after its retry interval through a scheduler
+        # that a killed worker's lock holds up for 61 s. A held job is put back rather than
+        # failed after a minute. Due retries are released here, by whichever worker holds a
+        # queue's maintenance lock, so no worker's death delays them.
         for queue in self.queues:
             if queue.acquire_maintenance_lock():  # one worker cleans a queue at a time
                 try:
                     requeue_abandoned(queue)
+                    rescue_held(queue)
+                    release_due(queue)
+                    clean_registries(queue, self._exc_handlers)
+                    clean_worker_registry(queue)
                 finally:
                     queue.release_maintenance_lock()  # type: ignore[no-untyped-call]
-        super().clean_registries()  # type: ignore[no-untyped-call]
+        self.last_cleaned_at = utc_now()  # type: ignore[assignment]
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
         if self.live is not None:
             self.live.rules.refresh()
             self.live.pipeline.flush_due(self.live.clock.now())
-
-
-def requeue_abandoned(queue: rq.Queue, timestamp: float | None = None) -> list[str]:
-    """Put the jobs of workers that stopped beating (by `timestamp`, default now) back at
-    the front of their queue, each with one retry used up; the ids requeued. Jobs out of
-    retries are left to RQ's cleanup, which fails them."""
-    registry = queue.started_job_registry
-    requeued = []
-    until = time.time() if timestamp is None else timestamp
-    for entry in registry.connection.zrangebyscore(registry.key, 0, until):
-        job = queue.fetch_job(registry.parse_job_id(entry))
-        if job is None or job.get_status() != rq.job.JobStatus.STARTED or not job.retries_left:
-            continue
-        job.retries_left -= 1
-        with registry.connection.pipeline() as pipeline:  # MULTI: taken off and back as one
-            pipeline.zrem(registry.key, entry)
-            queue._enqueue_job(job, pipeline=pipeline, at_front=True)
-            pipeline.execute()
-        requeued.append(job.id)
-    return requeued
 
 
 def run_worker(
@@ -154,7 +148,7 @@ def run_worker(
         rq_queue(client, runtime.keys.deliver_queue),
     ]
     worker = MonitorWorker(queues, client, runtime if live else None)
-    worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
+    worker.work(burst=burst, logging_level="WARNING")
     if burst:
         now = final_clock if final_clock is not None else runtime.clock.now()
         if runtime.pipeline.flush_due(now, waited=True):
