@@ -35,8 +35,11 @@ def redis_url(settings: Settings) -> str:
 
 
 @contextmanager
-def redis_connection(settings: Settings, announce: Announce = log.info) -> Iterator[redis.Redis]:
-    """A checked connection; an embedded server started here is stopped on exit.
+def redis_connection(
+    settings: Settings, announce: Announce = log.info, start: bool = True
+) -> Iterator[redis.Redis]:
+    """A checked connection; an embedded server started here is stopped on exit. With
+    `start` False, one that is not running is an error (a health check starts nothing).
 
     A child of `monitor run` stays quiet about the Redis: its parent said which.
     """
@@ -49,6 +52,11 @@ def redis_connection(settings: Settings, announce: Announce = log.info) -> Itera
     else:
         embedded = EmbeddedRedis(settings.home)
         if not embedded.running():
+            if not start:
+                raise ConfigError(
+                    f"no Redis: REDIS_URL is not set and no embedded Redis runs in "
+                    f"MONITOR_HOME={settings.home}"
+                )
             embedded.start()
             server = embedded
         client = redis.Redis(unix_socket_path=str(embedded.socket))

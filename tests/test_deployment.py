@@ -17,8 +17,11 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+import redis
 import yaml
 
+from monitor.heartbeat import Heartbeat
+from monitor.keyspace import Keyspace
 from tests.conftest import ROOT
 from tests.test_readme import _resolve
 
@@ -196,19 +199,21 @@ def _healthcheck() -> list[str]:
 
 
 def _run_check(words: list[str], env: dict[str, str]) -> int:
-    command = [sys.executable, *words[1:]] if words[0].startswith("python") else words
-    full = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    command = [sys.executable, "-m", "monitor", *words[1:]]
+    full = {key: value for key, value in os.environ.items() if not key.startswith("REDIS_URL")}
     return subprocess.run(command, env={**full, **env}, capture_output=True, timeout=120).returncode
 
 
-def test_the_healthcheck_is_a_real_check(redis_url: str, tmp_path: Path) -> None:
+def test_the_healthcheck_is_a_real_check(
+    redis_url: str, redis_client: redis.Redis, keys: Keyspace, tmp_path: Path
+) -> None:
     words = _healthcheck()
-    if words[0] == "monitor":
-        _assert_runs(words, "Dockerfile: HEALTHCHECK")
-        return
-    assert words[0].startswith("python"), f"HEALTHCHECK runs neither monitor nor python: {words}"
-    assert _run_check(words, {"REDIS_URL": redis_url}) == 0
-    assert _run_check(words, {"REDIS_URL": "redis://127.0.0.1:1/0"}) != 0
+    _assert_runs(words, "Dockerfile: HEALTHCHECK")
+    env = {"MONITOR_PREFIX": keys.prefix, "MONITOR_FEEDS": str(tmp_path / "feeds.yaml")}
+    assert _run_check(words, {**env, "REDIS_URL": redis_url}) != 0  # nothing beats yet
+    Heartbeat(redis_client, keys, "worker").beat()  # a worker of this host, as in a container
+    assert _run_check(words, {**env, "REDIS_URL": redis_url}) == 0
+    assert _run_check(words, {**env, "REDIS_URL": "redis://127.0.0.1:1/0"}) != 0
     # Without REDIS_URL and no embedded server running, it fails and starts none.
-    assert _run_check(words, {"MONITOR_HOME": str(tmp_path / "home")}) != 0
+    assert _run_check(words, {**env, "MONITOR_HOME": str(tmp_path / "home")}) != 0
     assert not (tmp_path / "home").exists()

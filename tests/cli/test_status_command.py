@@ -66,9 +66,39 @@ def test_status_shows_who_is_alive_and_the_queues(
     assert (match["queued"], match["failed"], deliver["queued"], deliver["failed"]) == (3, 0, 0, 1)
     assert match["oldest_age"] >= WAITED and deliver["oldest_age"] is None
     assert report["failed_jobs"] == 1
+    # No feeds here, so no poller is expected; the match queue's backlog is the problem.
+    assert [problem.split(":")[0] for problem in report["problems"]] == ["match queue"]
     text = monitor("status", env=env).stdout
     assert "worker  alive" in text and "poller  gone" in text, text
     assert "match queue   3 queued" in text and "1 failed" in text, text
+    assert "problem: match queue: oldest job waiting" in text, text
+    checked = monitor("status", "--check", env=env)
+    assert checked.returncode == 1 and "problem: match queue" in checked.stdout
+    # This host's worker lives: as a container's health check, all is well.
+    assert monitor("status", "--check", "--here", env=env).returncode == 0
+
+
+def test_status_check_passes_when_healthy_and_fails_when_the_worker_is_gone(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    env = env_for(tmp_path, redis_url, keys.prefix)
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - {id: f1, url: 'https://news.example/rss', lang: en}\n", encoding="utf-8"
+    )
+    Heartbeat(redis_client, keys, "worker").beat()
+    checked = monitor("status", "--check", env=env)
+    assert checked.returncode == 1, checked.stdout  # a feed, and no poller
+    assert "problem: no poller alive" in checked.stdout
+    Heartbeat(redis_client, keys, "poller").beat()
+    checked = monitor("status", "--check", env=env)
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.rstrip().endswith("no problems")
+    redis_client.zadd(
+        keys.beats, {member: 1.0 for member in redis_client.zrange(keys.beats, 0, -1)}
+    )
+    checked = monitor("status", "--check", "--here", env=env)
+    assert checked.returncode == 1
+    assert "problem: no worker or poller on" in checked.stdout
 
 
 def test_status_of_an_empty_store(tmp_path: Path, redis_url: str, keys: Keyspace) -> None:
