@@ -5,7 +5,8 @@ sent and a record marks it sent, so a retried or duplicated job does not send
 again; a job that finds the lease held comes back when it lapses, so a send cut
 short by a dead worker is made again. Retryable failures are retried with
 backoff until a deadline, then dead-lettered where `monitor alerts` and the
-dashboard show them; every attempt is recorded with the destination's answer.
+dashboard show them; every attempt is recorded with the destination's answer. A
+channel that did not answer at all holds back its other deliveries for a while.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import click
 import redis
 from pydantic import BaseModel, ConfigDict
 
+from monitor.channel_pause import ChannelPauses, come_back_in
 from monitor.channels import CONSOLE, Channel
 from monitor.history import History
 from monitor.keyspace import Keyspace, as_text
@@ -75,6 +77,8 @@ class Result(StrEnum):
     ALREADY = "already"
     BUSY = "busy"
     """Another delivery holds the pair's lease: come back when it lapses, same attempt."""
+    PAUSED = "paused"
+    """The channel did not answer lately: come back after its pause, same attempt."""
     RETRY = "retry"
     DEAD = "dead"
 
@@ -125,6 +129,7 @@ class Deliverer:
         self.channels = channels
         self.sender = sender
         self.console: Sender = print_to_console if console else record_only
+        self.pauses = ChannelPauses(client, keys)
 
     def deliver(self, job: DeliveryJob, now: float) -> DeliveryOutcome:
         note = job.notification
@@ -135,15 +140,31 @@ class Deliverer:
         channel = self.channels.get(job.channel)
         if channel is None:
             return self._dead(job, key, now, f"channel {job.channel!r} is no longer configured")
+        paused = self.pauses.left(job.channel)
+        if paused:
+            return self._held_back(job, key, lease, now, paused)
         outcome = self._send(note, channel)
         attempt = self._attempt(job, channel, outcome)
         if outcome.ok:
             return self._sent(job, key, attempt, now)
+        if outcome.retryable and outcome.status is None:
+            self.pauses.pause(job.channel, outcome.detail)
         if outcome.retryable and now - job.first_attempt < DEADLINE_SECONDS:
             self.history.record_delivery(attempt, now)
             self.redis.eval(_RELEASE, 1, key, lease)
             return DeliveryOutcome(Result.RETRY, outcome.detail, backoff(job.attempt))
         return self._dead(job, key, now, outcome.detail, attempt)
+
+    def _held_back(
+        self, job: DeliveryJob, key: str, lease: str, now: float, paused: float
+    ) -> DeliveryOutcome:
+        """No attempt while the channel's pause lasts, unless the deadline has passed."""
+        reason = self.pauses.reason(job.channel)
+        if now - job.first_attempt >= DEADLINE_SECONDS:
+            return self._dead(job, key, now, f"no answer until the deadline: {reason}")
+        self.redis.eval(_RELEASE, 1, key, lease)
+        detail = f"channel {job.channel!r} held back: {reason}"
+        return DeliveryOutcome(Result.PAUSED, detail, come_back_in(paused))
 
     def _taken(self, key: str) -> DeliveryOutcome:
         """Done already, or leased: then the job comes back once the lease has lapsed."""
@@ -167,6 +188,7 @@ class Deliverer:
         # One transaction: a pair is marked sent exactly when `monitor alerts` shows it so.
         with self.redis.pipeline() as pipe:
             pipe.set(key, "sent", ex=self.history.retention)
+            self.pauses.lift(job.channel, pipe)
             self.history.record_delivery(attempt, now, pipe)
             self.history.record_alert(note.summary(job.channel, plain.title, plain.body), now, pipe)
             pipe.execute()

@@ -51,6 +51,10 @@ class Keyspace:
         """Idempotency record of one story update to one channel."""
         return f"{self.prefix}:delivery:{story_id}:{update}:{digest(channel)}"
 
+    def channel_pause(self, channel: str) -> str:
+        """Why a channel's deliveries are held back, while it lives (a channel not answering)."""
+        return f"{self.prefix}:pause:{digest(channel)}"
+
     @property
     def alerts(self) -> str:
         """Sorted set of sent notification records by time."""

@@ -25,6 +25,7 @@ from tests.sink import serving
 from tests.test_worker_recovery import RULE
 
 ITEMS = 5
+"""Alerting items, each its own story: four delivery jobs each, one per destination."""
 
 FAILURES = 2
 """Requests per notification that the recovering destination answers 500 before a 200:
@@ -136,13 +137,9 @@ def pending(client: redis.Redis, keys: Keyspace, channel: str) -> list[str]:
     return found
 
 
-def retried(history: History, channel: str) -> set[tuple[str, int]]:
-    """The story updates whose delivery to `channel` has a second attempt on record."""
-    return {
-        (row["story"], row["update"])
-        for row in history.deliveries(1000)
-        if row["channel"] == channel and row["attempt"] >= 2
-    }
+def attempts(history: History, channel: str) -> list[dict[str, Any]]:
+    """The attempts on record of deliveries to `channel`."""
+    return [row for row in history.deliveries(1000) if row["channel"] == channel]
 
 
 def test_each_destination_fails_on_its_own(tmp_path: Path, redis_url: str, keys: Keyspace) -> None:
@@ -194,11 +191,9 @@ def test_each_destination_fails_on_its_own(tmp_path: Path, redis_url: str, keys:
             lambda: len(a.delivered()) == ITEMS, lambda: f"all of A's notifications; {progress()}"
         )
         a_in = time.monotonic() - submitted
-        # C's deliveries are retried: each has a second attempt on record.
-        wait_until(
-            lambda: len(retried(history, "c")) == ITEMS,
-            lambda: f"C's retries; {progress()}",
-        )
+        # C is tried again after its pause: with two workers, at most two sends to it can
+        # start before the first one's timeout pauses the channel, so a third comes after.
+        wait_until(lambda: len(attempts(history, "c")) >= 3, lambda: f"C tried again; {progress()}")
         # Nothing more can come to A or D: no job for them is queued, running or due again.
         wait_until(
             lambda: not pending(client, keys, "a") and not pending(client, keys, "d"),
@@ -207,11 +202,14 @@ def test_each_destination_fails_on_its_own(tmp_path: Path, redis_url: str, keys:
                 f"D {pending(client, keys, 'd')}"
             ),
         )
-        # C's are still going: a job of it is queued, running or due again (looked for until
-        # seen, since one moving between registries may be missed by a single look).
-        wait_until(lambda: pending(client, keys, "c"), "a delivery job to C still to run")
+        # C's are all still going: a job for each is queued, running or due again (looked
+        # for until seen, since one moving between registries may be missed by a single look).
+        wait_until(
+            lambda: len(pending(client, keys, "c")) == ITEMS,
+            lambda: f"a delivery job to C for each notification; {pending(client, keys, 'c')}",
+        )
         listed = monitor("alerts", "--json", "--limit", "1000", env=env)
-        tried_c = [row for row in history.deliveries(1000) if row["channel"] == "c"]
+        tried_c = attempts(history, "c")
         c_requests = c.count()
     # All workers stopped, C's held connections released and every server shut down.
 
@@ -245,9 +243,9 @@ def test_each_destination_fails_on_its_own(tmp_path: Path, redis_url: str, keys:
         (tried,) = row["tries"]
         assert (tried["status"], tried["retryable"], tried["ok"]) == (401, False, False)
 
-    # C: never sent, never given up, each attempt recorded as retryable with no answer.
-    assert len({(row["story"], row["update"]) for row in tried_c}) == ITEMS
-    assert max(row["attempt"] for row in tried_c) >= 2
+    # C: never sent, never given up, each attempt recorded as retryable with no answer;
+    # between attempts its deliveries are held back, so it is asked far less than once per
+    # delivery per backoff step.
     assert all(row["retryable"] and not row["ok"] for row in tried_c), tried_c
     assert all(row["status"] is None for row in tried_c), tried_c
     assert not [row for row in rows if row["channel"] == "c"]

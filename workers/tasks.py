@@ -35,8 +35,9 @@ def deliver(payload: dict[str, Any]) -> dict[str, Any]:
     runtime = runtime_for(connection, payload)
     job = DeliveryJob.model_validate(payload)
     outcome = runtime.deliverer.deliver(job, runtime.clock.now())
-    if outcome.result in (Result.RETRY, Result.BUSY):
-        # A job that found the pair leased has not made an attempt: it comes back as the same.
+    if outcome.result in (Result.RETRY, Result.BUSY, Result.PAUSED):
+        # A job that found the pair leased or the channel paused has made no attempt: it
+        # comes back as the same.
         attempt = job.attempt + (outcome.result is Result.RETRY)
         again = job.model_copy(update={"attempt": attempt})
         queue = rq_queue(connection, runtime.keys.deliver_queue)
