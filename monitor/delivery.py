@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.channel_pause import ChannelPauses, come_back_in
 from monitor.channels import CONSOLE, Channel
-from monitor.history import History
+from monitor.history import DONE, History
 from monitor.keyspace import Keyspace, as_text
 from monitor.notification import Notification
 from monitor.sender import Outcome, kind_of, mask, send
@@ -40,8 +40,6 @@ still held is a send still running, or one cut short by a dead worker, lapsing."
 SENDING = "sending"
 """The lease's mark, followed by its holder."""
 
-DONE = frozenset({"sent", "dead"})
-"""The marks of a pair that is done with."""
 
 # Frees the lease only while it is still this delivery's: one that outlasted its lease must
 # not free the lease of the delivery that took over.

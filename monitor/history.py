@@ -23,6 +23,9 @@ delivery deadline (monitor.delivery.DEADLINE_SECONDS) and one backoff."""
 Pair = tuple[str, int, str]
 """A delivery: (story, update, channel)."""
 
+DONE = frozenset({"sent", "dead"})
+"""The marks of a delivery that is done with (monitor.delivery writes them)."""
+
 
 class History:
     """Time-ordered records in Redis sorted sets, trimmed to the retention as they grow."""
@@ -77,6 +80,22 @@ class History:
             if pair in wanted and attempt["at"] <= wanted[pair]:
                 found[pair].append(attempt)
         return found
+
+    def retrying(self, now: float, limit: int = 50) -> list[dict[str, Any]]:
+        """Deliveries still being retried: their last attempt failed within the deadline and
+        they are neither sent nor given up. The last attempt of each, oldest first."""
+        last: dict[Pair, dict[str, Any]] = {}
+        for member in self.redis.zrangebyscore(
+            self.keys.deliveries, now - ATTEMPTS_LOOKBACK, "+inf"
+        ):
+            attempt = json.loads(as_text(member))
+            last[pair_of(attempt)] = attempt
+        failing = [attempt for attempt in last.values() if not attempt["ok"]]
+        if not failing:
+            return []
+        marks = self.redis.mget([self.keys.delivery(*pair_of(a)) for a in failing])
+        still = [a for a, m in zip(failing, marks, strict=True) if as_text(m or b"") not in DONE]
+        return still[-limit:] if limit > 0 else []
 
     def failed_jobs(self, limit: int = 20) -> list[dict[str, Any]]:
         """Jobs that failed for good, as records: what they carried, why and when they failed."""

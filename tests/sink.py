@@ -4,6 +4,7 @@ notifications in tests. A path ending in /status/NNN answers NNN."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ class Received:
     path: str
     content_type: str
     body: bytes
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -217,7 +217,8 @@ def test_each_destination_fails_on_its_own(tmp_path: Path, redis_url: str, keys:
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     sent = [row for row in rows if row["kind"] == "notification"]
     dead = [row for row in rows if row["kind"] == "dead_letter"]
-    assert {row["kind"] for row in rows} == {"notification", "dead_letter"}, rows
+    retrying = [row for row in rows if row["kind"] == "retrying"]
+    assert {row["kind"] for row in rows} == {"notification", "retrying", "dead_letter"}, rows
 
     titles = set(d.delivered())
     assert len(titles) == ITEMS
@@ -248,7 +249,13 @@ def test_each_destination_fails_on_its_own(tmp_path: Path, redis_url: str, keys:
     # delivery per backoff step.
     assert all(row["retryable"] and not row["ok"] for row in tried_c), tried_c
     assert all(row["status"] is None for row in tried_c), tried_c
-    assert not [row for row in rows if row["channel"] == "c"]
+    # ...and shown as retrying, each with its last reason, for every one tried so far.
+    assert {row["channel"] for row in rows if row["kind"] != "notification"} == {"b", "c"}
+    assert {(row["story"], row["update"]) for row in retrying} == {
+        (row["story"], row["update"]) for row in tried_c
+    }
+    assert all(row["channel"] == "c" and row["status"] is None for row in retrying), retrying
+    assert all(row["reason"].startswith("no HTTP response") for row in retrying), retrying
 
     def arrivals(dest: Destination) -> str:
         return " ".join(f"{at - submitted:.1f}" for at in dest.times)

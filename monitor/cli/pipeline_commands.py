@@ -156,24 +156,28 @@ def work_command(burst: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per record, with its kind.")
 @click.option("--limit", default=50, show_default=True, help="How many of the newest.")
 def alerts_command(as_json: bool, limit: int) -> None:
-    """List recent notifications, oldest first, then deliveries that gave up and failed jobs."""
+    """List recent notifications, oldest first, then deliveries still being retried,
+    deliveries that gave up and failed jobs."""
     settings = Settings.from_env()
     with redis_connection(settings, announce) as client:
         history = History(client, Keyspace(settings.prefix), settings.retention_seconds)
         records, total = history.alerts(limit), history.alert_count()
+        retrying = history.retrying(time.time(), limit)
         dead, failed = history.dead_letters(limit), history.failed_jobs()
-        tries = history.attempts(records + dead)
-    if not (records or dead or failed):
+        tries = history.attempts(records + dead + retrying)
+    if not (records or retrying or dead or failed):
         announce("no notifications yet")
     elif as_json:
         rows = [_notification_row(r, tries) for r in records]
+        rows += [_retrying_row(r, tries) for r in retrying]
         rows += [_dead_letter_row(r, tries) for r in dead]
         for row in rows + [_failed_job_row(r) for r in failed]:
             click.echo(json.dumps(row, ensure_ascii=False))
     else:
         _print_records(records, as_json=False)
+        _print_retrying(retrying)
         _print_failures(dead, failed)
-        announce(_alerts_summary(len(records), total, len(dead), len(failed)))
+        announce(_alerts_summary(len(records), total, len(retrying), len(dead), len(failed)))
 
 
 def _notification_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
@@ -192,6 +196,18 @@ def _dead_letter_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
     }
 
 
+def _retrying_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
+    shown = ("rule", "story", "update", "channel", "status", "answer")
+    return {
+        "kind": "retrying",
+        **{key: record.get(key) for key in shown},
+        "attempts": record["attempt"],
+        "reason": record["detail"],
+        "at": _iso_time(record["at"]),
+        "tries": _tries(record, tries),
+    }
+
+
 def _tries(record: dict[str, Any], tries: Tries) -> list[dict[str, Any]]:
     """A delivery's attempts: when, and the destination's status and answer (masked)."""
     return [
@@ -202,6 +218,16 @@ def _tries(record: dict[str, Any], tries: Tries) -> list[dict[str, Any]]:
 
 def _failed_job_row(record: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "failed_job", **record, "at": _iso_time(record["at"])}
+
+
+def _print_retrying(retrying: list[dict[str, Any]]) -> None:
+    if retrying:
+        click.echo(click.style(f"{len(retrying)} delivery(ies) retrying:", fg="yellow"), err=True)
+    for record in retrying:
+        where = f"{record['channel']} {record['rule']} {record['story']}"
+        why = record["detail"] + (f" ({record['answer']})" if record.get("answer") else "")
+        tried = f"attempt {record['attempt']}"
+        click.echo(f"  {_local_time(record['at'])}  {where}: {why}, {tried}", err=True)
 
 
 def _print_failures(dead: list[dict[str, Any]], failed: list[dict[str, Any]]) -> None:
@@ -218,12 +244,13 @@ def _print_failures(dead: list[dict[str, Any]], failed: list[dict[str, Any]]) ->
             click.echo(f"  {when}  {record['job']}: {record['reason']}", err=True)
 
 
-def _alerts_summary(shown: int, total: int, dead: int, failed: int) -> str:
+def _alerts_summary(shown: int, total: int, retrying: int, dead: int, failed: int) -> str:
     parts = [
         f"{shown} notification(s)"
         if shown == total
         else f"newest {shown} of {total} notification(s) (--limit)"
     ]
+    parts += [f"{retrying} delivery(ies) retrying"] if retrying else []
     parts += [f"{dead} delivery(ies) gave up"] if dead else []
     parts += [f"{failed} job(s) failed"] if failed else []
     return ", ".join(parts)

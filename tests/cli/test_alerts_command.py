@@ -4,6 +4,7 @@ when there is nothing yet; against a real Redis, a real worker and a real HTTP s
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,3 +101,46 @@ def test_alerts_json_shows_attempts_and_the_answer(
     assert [t["status"] for t in gave_up["tries"]] == [400]
     listed = monitor("alerts", env=env)
     assert "HTTP 400 Bad Request (ok)" in listed.stderr
+
+
+def test_deliveries_still_being_retried_are_listed_until_they_end(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    now = time.time()
+    with http_sink() as sink:
+        channels = {
+            "flaky": Channel("flaky", sink.url(path="/hook/status/503")),
+            "hook": Channel("hook", sink.url()),
+        }
+        history = History(redis_client, keys, Settings().retention_seconds)
+        failing = Deliverer(redis_client, keys, history, channels)
+        for channel in ("flaky", "hook"):
+            job = DeliveryJob(
+                prefix=keys.prefix, channel=channel, notification=NOTE, first_attempt=now
+            )
+            assert failing.deliver(job, now).result is (
+                Result.RETRY if channel == "flaky" else Result.SENT
+            )
+        env = env_for(tmp_path, redis_url, keys.prefix, TZ="UTC")
+        rows = [
+            json.loads(line) for line in monitor("alerts", "--json", env=env).stdout.splitlines()
+        ]
+        assert [row["kind"] for row in rows] == ["notification", "retrying"]
+        retrying = rows[1]
+        assert (retrying["channel"], retrying["story"], retrying["attempts"]) == ("flaky", "s1", 1)
+        assert retrying["status"] == 503 and retrying["reason"].startswith("HTTP 503")
+        assert [tried["status"] for tried in retrying["tries"]] == [503]
+        listed = monitor("alerts", env=env)
+        assert "1 delivery(ies) retrying:" in listed.stderr
+        assert "flaky" in listed.stderr and "attempt 1" in listed.stderr
+        assert listed.stderr.splitlines()[-1] == "1 notification(s), 1 delivery(ies) retrying"
+        # The second attempt goes through: nothing is retrying any more.
+        channels["flaky"] = Channel("flaky", sink.url())
+        again = DeliveryJob(
+            prefix=keys.prefix, channel="flaky", notification=NOTE, first_attempt=now, attempt=2
+        )
+        assert Deliverer(redis_client, keys, history, channels).deliver(again, now + 5).result is (
+            Result.SENT
+        )
+    rows = [json.loads(line) for line in monitor("alerts", "--json", env=env).stdout.splitlines()]
+    assert [row["kind"] for row in rows] == ["notification", "notification"]
