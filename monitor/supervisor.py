@@ -89,11 +89,13 @@ class Supervisor:
         spawn: Spawn,
         clock: Clock,
         sweep: Callable[[Collection[int]], object] = lambda _pids: None,
+        on_death: Callable[[str, int], object] = lambda _name, _pid: None,
     ) -> None:
         self.children = [Child(name, tuple(command)) for name, command in commands.items()]
         self.spawn = spawn
         self.clock = clock
         self.sweep = sweep
+        self.on_death = on_death
         self.stopping = False
 
     def start(self) -> None:
@@ -142,6 +144,7 @@ class Supervisor:
         pid = self._pid(child)
         child.process = None
         self.sweep(self.pids())  # what it left (a work-horse, RQ's scheduler) is ours now
+        self.on_death(child.name, pid)  # its work is no one's now: it can be given back
         if self.stopping:
             return
         quick = self.clock.now() - child.started < STABLE_AFTER

@@ -202,3 +202,20 @@ def test_orphans_left_by_a_dead_child_are_adopted_and_ended_sparing_the_spared()
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "1", "True", "True"]
+
+
+def test_a_dead_childs_work_is_given_back_after_its_leftovers_are_swept() -> None:
+    spawn, clock = Spawner(), FixedClock(1000.0)
+    events: list[object] = []
+    supervisor = Supervisor(
+        {"worker 1": ["work"], "poller 1": ["poll"]},
+        spawn,
+        clock,
+        lambda pids: events.append(("sweep", set(pids))),
+        lambda name, pid: events.append(("give back", name, pid)),
+    )
+    supervisor.start()
+    spawn.started[0][1].returncode = -signal.SIGKILL
+    supervisor.check()
+    # Its work-horse is ended first, so the job given back is no one's.
+    assert events == [("sweep", {1001}), ("give back", "worker 1", 1000)]

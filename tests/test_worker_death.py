@@ -3,6 +3,8 @@ is run again, not lost."""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Iterator
 
@@ -11,8 +13,8 @@ import redis
 
 from monitor.keyspace import Keyspace
 from monitor.queue import JobSerializer, rq, rq_queue
-from workers.upkeep import requeue_abandoned
-from workers.worker import MonitorWorker
+from workers.upkeep import requeue_abandoned, requeue_jobs_of
+from workers.worker import MonitorWorker, worker_name
 
 
 @pytest.fixture
@@ -46,5 +48,18 @@ def test_the_job_of_a_dead_worker_goes_back_to_its_queue_at_once(queue: rq.Queue
     assert requeue_abandoned(queue, timestamp=time.time() + 3600) == [job.id]
     assert queue.get_job_ids()[0] == job.id
     assert job.id not in queue.started_job_registry
+    job.refresh()
+    assert job.get_status() == rq.job.JobStatus.QUEUED and job.retries_left == 2
+
+
+def test_a_supervisor_gives_back_the_jobs_of_the_worker_it_saw_die(queue: rq.Queue) -> None:
+    job = queue.enqueue("builtins.len", [1, 2], retry=rq.Retry(max=3, interval=[1, 5, 30]))
+    worker = MonitorWorker([queue], queue.connection, None)
+    queue.remove(job.id)  # as if the dequeue had taken it
+    worker.prepare_execution(job)
+    assert worker.name == worker_name(socket.gethostname(), os.getpid())
+    assert requeue_jobs_of([queue], worker_name("elsewhere", 1)) == []
+    assert requeue_jobs_of([queue], worker.name) == [job.id]  # at once, heartbeat or not
+    assert queue.get_job_ids() == [job.id]
     job.refresh()
     assert job.get_status() == rq.job.JobStatus.QUEUED and job.retries_left == 2

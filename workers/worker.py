@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from typing import Any
 
 import redis
@@ -39,6 +40,12 @@ WORKER_TTL = 17
 log = logging.getLogger(__name__)
 
 
+def worker_name(host: str, pid: int) -> str:
+    """A worker's RQ name: from its host and pid, so that a supervisor that saw the process
+    die can find its jobs."""
+    return f"{host}.{pid}"
+
+
 class MonitorWorker(rq.Worker):
     """An RQ worker (one forked work-horse per job) tuned for prompt recovery."""
 
@@ -50,6 +57,7 @@ class MonitorWorker(rq.Worker):
             connection=connection,
             serializer=JobSerializer,
             queue_class=HoldingQueue,
+            name=worker_name(socket.gethostname(), os.getpid()),
             worker_ttl=WORKER_TTL,
             maintenance_interval=MAINTENANCE_INTERVAL,
             job_monitoring_interval=JOB_MONITORING_INTERVAL,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,14 +22,20 @@ from monitor.clock import SystemClock
 from monitor.connection import redis_connection, redis_url
 from monitor.errors import ConfigError
 from monitor.ingest.feeds import load_feeds
+from monitor.keyspace import Keyspace
+from monitor.queue import rq_queue
 from monitor.settings import Settings
 from monitor.supervisor import Orphans, Supervisor, supervise
+from workers.upkeep import requeue_jobs_of
+from workers.worker import worker_name
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Signals that stop the monitor cleanly; SIGHUP is a closed terminal."""
 
 PR_SET_PDEATHSIG = 1
 """prctl option (Linux): the signal a child gets when its parent dies."""
+
+log = logging.getLogger(__name__)
 
 
 @click.command("run")
@@ -51,7 +59,11 @@ def run_command(workers: int | None, pollers: int | None) -> None:
         env = {**os.environ, "REDIS_URL": redis_url(settings), "MONITOR_SUPERVISED": "1"}
         orphans = Orphans(spared={_server_pid(client)})
         supervisor = Supervisor(
-            _commands(workers, pollers), _spawner(env), SystemClock(), orphans.sweep
+            _commands(workers, pollers),
+            _spawner(env),
+            SystemClock(),
+            orphans.sweep,
+            _job_returner(client, Keyspace(settings.prefix)),
         )
         announce(_setup(settings, workers, pollers, len(feeds)))
         supervise(supervisor, stop_requested, time.sleep)
@@ -76,6 +88,25 @@ def _spawner(env: dict[str, str]) -> Callable[[Sequence[str]], subprocess.Popen[
         )
 
     return spawn
+
+
+def _job_returner(client: redis.Redis, keys: Keyspace) -> Callable[[str, int], None]:
+    """What to do when a child dies: a worker's started jobs go back to their queue at
+    once, rather than when its heartbeat runs out (its work-horse has been ended)."""
+    queues = [rq_queue(client, keys.match_queue), rq_queue(client, keys.deliver_queue)]
+
+    def give_back(name: str, pid: int) -> None:
+        if not name.startswith("worker"):
+            return
+        try:
+            returned = requeue_jobs_of(queues, worker_name(socket.gethostname(), pid))
+        except redis.RedisError as exc:  # its heartbeat will run out: the jobs come back then
+            log.warning("%s (pid %d): its jobs could not be put back now: %s", name, pid, exc)
+            return
+        if returned:
+            log.warning("%s (pid %d): %d job(s) put back on their queue", name, pid, len(returned))
+
+    return give_back
 
 
 def _die_with_parent() -> None:

@@ -9,14 +9,16 @@ import os
 import signal
 import subprocess
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
 from monitor.heartbeat import beats
 from monitor.keyspace import Keyspace
-from monitor.queue import rq_queue
+from monitor.queue import enqueue, rq_queue
 from monitor.redis_server import EmbeddedRedis
 from monitor.supervisor import children_of
 from tests.feed_server import FeedServer, feed_server
@@ -149,16 +151,43 @@ def _gone(pid: int) -> bool:
     return not Path(f"/proc/{pid}").exists()
 
 
-def test_a_killed_worker_is_replaced_and_a_hang_up_leaves_nothing(tmp_path: Path) -> None:
-    prefix = f"monitor-run-restart-{os.getpid()}"
+@dataclass
+class OneWorkerRun:
+    """`monitor run` with one worker on its own embedded Redis, as a test drives it."""
+
+    env: dict[str, str]
+    server: EmbeddedRedis
+    run: subprocess.Popen[str]
+    client: redis.Redis | None = None
+    worker: int = 0
+    returncode: int | None = None
+    err: str = ""
+
+
+@contextmanager
+def _one_worker_run(tmp_path: Path, prefix: str, stop_with: int) -> Iterator[OneWorkerRun]:
+    """Started, its worker beating; stopped with `stop_with` at the end, its exit code and
+    log kept."""
     env = env_for(tmp_path, "", prefix, MONITOR_WORKERS="1", MONITOR_RULES=str(_rules(tmp_path)))
     server = EmbeddedRedis(tmp_path / "home")
-    run = start_monitor("run", env=env, capture=True)
+    running = OneWorkerRun(env, server, start_monitor("run", env=env, capture=True))
     try:
         wait_until(server.running, "monitor run's embedded Redis to answer")
-        client = redis.Redis(unix_socket_path=str(server.socket))
+        running.client = client = redis.Redis(unix_socket_path=str(server.socket))
         wait_until(lambda: _alive(client, prefix, "worker"), "a worker's heartbeat")
-        [first] = _alive(client, prefix, "worker")
+        [running.worker] = _alive(client, prefix, "worker")
+        yield running
+    finally:
+        running.returncode = stop(running.run, stop_with)
+        # A process left behind would hold the pipes.
+        _out, running.err = running.run.communicate(timeout=CEILING)
+
+
+def test_a_killed_worker_is_replaced_and_a_hang_up_leaves_nothing(tmp_path: Path) -> None:
+    prefix = f"monitor-run-restart-{os.getpid()}"
+    with _one_worker_run(tmp_path, prefix, signal.SIGHUP) as running:
+        run, client, first, env = running.run, running.client, running.worker, running.env
+        assert client is not None
         assert first in children_of(run.pid)
         horse = _busy_horse(client, prefix, first)  # in a session of its own (setsid)
         # (redis-server may rewrite the memory /proc shows as its environment for its
@@ -172,15 +201,13 @@ def test_a_killed_worker_is_replaced_and_a_hang_up_leaves_nothing(tmp_path: Path
         wait_until(lambda: "r1" in _alerted(client, prefix), "an alert after the restart")
         [second] = _alive(client, prefix, "worker") - {first}
         _busy_horse(client, prefix, second)  # still at work when the terminal closes
-    finally:
-        returncode = stop(run, signal.SIGHUP)
-        _out, err = run.communicate(timeout=CEILING)  # a process left behind holds the pipes
-    assert returncode == 0, err
+    err = running.err
+    assert running.returncode == 0, err
     assert f"worker 1 (pid {first}) killed by SIGKILL; restarting in 1 s" in err
     assert f"worker 1 restarted (pid {second})" in err
     assert f"ending pid {horse}, left behind by a child" in err
     wait_until(lambda: not _tree(prefix), lambda: f"processes still running: {_tree(prefix)}")
-    assert not server.running()
+    assert not running.server.running()
 
 
 def test_status_of_a_live_run_shows_its_workers_poller_and_queues(tmp_path: Path) -> None:
@@ -216,3 +243,30 @@ def test_pollers_without_feeds_are_refused(tmp_path: Path) -> None:
     refused = monitor("run", "--pollers", "1", env=env)
     assert refused.returncode == 1
     assert f"--pollers 1: no feeds to poll in {tmp_path / 'feeds.yaml'}" in refused.stderr
+
+
+def test_a_killed_workers_job_is_put_back_at_once_by_monitor_run(tmp_path: Path) -> None:
+    prefix = f"monitor-run-give-back-{os.getpid()}"
+    with _one_worker_run(tmp_path, prefix, signal.SIGTERM) as running:
+        client, first = running.client, running.worker
+        assert client is not None
+        queue = rq_queue(client, Keyspace(prefix).match_queue)
+        job = enqueue(queue, "time.sleep", 3, job_id="give-back")  # retried, as ours are
+        wait_until(lambda: children_of(first), f"worker {first}'s work-horse")
+        os.kill(first, signal.SIGKILL)
+        killed = time.monotonic()
+        # Back in the queue, or already taken up by the replacement: no longer the dead's.
+        wait_until(
+            lambda: job.id not in queue.started_job_registry or job.retries_left == 2,
+            "the job to leave the dead worker",
+        )
+        back_in = time.monotonic() - killed
+        wait_until(
+            lambda: job.get_status(refresh=True) == "finished", "the job to run to its end again"
+        )
+        job.refresh()
+        assert job.retries_left == 2
+    assert running.returncode == 0, running.err
+    # Put back by the supervisor that saw the worker die, not by a heartbeat running out.
+    assert f"worker 1 (pid {first}): 1 job(s) put back on their queue" in running.err
+    print(f"a killed worker's job was back {back_in:.1f}s after SIGKILL")
