@@ -8,7 +8,10 @@ import uuid
 import redis
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from monitor.clock import span
 from monitor.keyspace import Keyspace, as_text
+from monitor.problems import DURATION_HINT
+from monitor.rules.model import seconds
 from monitor.text.normalizer import normalize
 
 log = logging.getLogger(__name__)
@@ -100,3 +103,19 @@ def _read(silence_id: object, raw: bytes | str) -> Silence | None:
     except ValidationError as exc:
         log.warning("silence %s is ignored: %s", as_text(silence_id), exc.errors()[0]["msg"])
         return None
+
+
+def silence_length(duration: str) -> float:
+    """The seconds a silence's length (`90s`, `2h`, `3d`) stands for; ValueError, in the
+    user's words, unless it is from 1s to LONGEST."""
+    length = seconds(duration.strip())
+    if not isinstance(length, float):
+        raise ValueError(f"{duration!r} is not {DURATION_HINT}")
+    if length <= 0:
+        raise ValueError(f"{duration!r} is no time at all")
+    if length > LONGEST:
+        raise ValueError(
+            f"{duration!r} is longer than the longest silence, {span(LONGEST)}; "
+            "to quiet a rule for good, write `enabled: false` in its file"
+        )
+    return length

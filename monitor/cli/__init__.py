@@ -8,6 +8,7 @@ import click
 
 from monitor import __version__
 from monitor.cli.channels_command import channels_group
+from monitor.cli.dashboard_command import dashboard_command
 from monitor.cli.eval_command import eval_command
 from monitor.cli.ingest_commands import feeds_command, poll_command
 from monitor.cli.match_command import match_command
@@ -53,3 +54,4 @@ main.add_command(silence_group)
 main.add_command(poll_command)
 main.add_command(feeds_command)
 main.add_command(channels_group)
+main.add_command(dashboard_command)

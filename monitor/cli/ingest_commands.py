@@ -16,12 +16,11 @@ import redis
 from monitor.cli.options import announce, checked_settings
 from monitor.clock import SystemClock
 from monitor.connection import redis_connection
-from monitor.ingest.feed_state import FeedBook
+from monitor.ingest.feed_report import feed_rows
 from monitor.ingest.feeds import FeedSpec, load_feeds
 from monitor.ingest.fetcher import Fetcher
 from monitor.ingest.poller import Poller, PollOutcome
 from monitor.ingest.poller_health import PollerRoster, describe
-from monitor.ingest.schedule import Schedule
 from monitor.keyspace import Keyspace
 from monitor.settings import Settings
 from workers.runtime import context_of
@@ -134,8 +133,7 @@ def feeds_command(as_json: bool, feeds_path: Path | None) -> None:
     feeds = load_feeds(feeds_path or settings.feeds)
     with redis_connection(settings, announce) as client:
         keys = Keyspace(settings.prefix)
-        book, schedule = FeedBook(client, keys), Schedule(client, keys)
-        rows = [_row(book, schedule, feed) for feed in feeds]
+        rows = feed_rows(client, keys, feeds)
         pollers = PollerRoster(client, keys).all()
     if not as_json:
         now = time.time()
@@ -143,12 +141,6 @@ def feeds_command(as_json: bool, feeds_path: Path | None) -> None:
             click.echo(describe(health, now))
     for row in rows:
         click.echo(json.dumps(row, ensure_ascii=False) if as_json else _line(row))
-
-
-def _row(book: FeedBook, schedule: Schedule, feed: FeedSpec) -> dict[str, Any]:
-    row = book.get(feed.id, feed.interval).public()
-    row["next_due"] = schedule.next_due(feed.id) or row["next_due"]
-    return row
 
 
 def _line(row: dict[str, Any]) -> str:

@@ -8,17 +8,17 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import redis
 
+from monitor.alert_list import alert_list, public
 from monitor.cli.options import announce, checked_settings
 from monitor.cli.progress import following
 from monitor.connection import redis_connection
-from monitor.history import History, Pair, pair_of
+from monitor.history import History
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.keyspace import Keyspace
@@ -28,11 +28,6 @@ from workers.runtime import context_of
 from workers.worker import run_worker
 
 log = logging.getLogger("monitor")
-
-RECORD_FIELDS = ("rule", "rules", "story", "update", "items", "sources", "channel", "title", "text")
-TRY_FIELDS = ("attempt", "ok", "retryable", "status", "answer", "detail", "destination")
-
-Tries = dict[Pair, list[dict[str, Any]]]
 
 
 def _clock_times(items: list[Item], start: float) -> list[float]:
@@ -119,12 +114,7 @@ def _drop(client: redis.Redis, keys: Keyspace) -> None:
 
 def _print_records(records: list[dict[str, Any]], as_json: bool) -> None:
     for record in records:
-        click.echo(json.dumps(_public(record), ensure_ascii=False) if as_json else _text(record))
-
-
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    # Records kept from before stories spanned rules have no `rules`.
-    return {key: record.get(key, [record["rule"]]) for key in RECORD_FIELDS}
+        click.echo(json.dumps(public(record), ensure_ascii=False) if as_json else _text(record))
 
 
 def _text(record: dict[str, Any]) -> str:
@@ -134,10 +124,6 @@ def _text(record: dict[str, Any]) -> str:
 
 def _local_time(at: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(at)) if at else "unknown time"
-
-
-def _iso_time(at: float | None) -> str | None:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds") if at else None
 
 
 @click.command("work")
@@ -161,63 +147,18 @@ def alerts_command(as_json: bool, limit: int) -> None:
     settings = Settings.from_env()
     with redis_connection(settings, announce) as client:
         history = History(client, Keyspace(settings.prefix), settings.retention_seconds)
-        records, total = history.alerts(limit), history.alert_count()
-        retrying = history.retrying(time.time(), limit)
-        dead, failed = history.dead_letters(limit), history.failed_jobs()
-        tries = history.attempts(records + dead + retrying)
-    if not (records or retrying or dead or failed):
+        found = alert_list(history, time.time(), limit)
+    if found.empty():
         announce("no notifications yet")
     elif as_json:
-        rows = [_notification_row(r, tries) for r in records]
-        rows += [_retrying_row(r, tries) for r in retrying]
-        rows += [_dead_letter_row(r, tries) for r in dead]
-        for row in rows + [_failed_job_row(r) for r in failed]:
+        for row in found.rows():
             click.echo(json.dumps(row, ensure_ascii=False))
     else:
-        _print_records(records, as_json=False)
-        _print_retrying(retrying)
-        _print_failures(dead, failed)
-        announce(_alerts_summary(len(records), total, len(retrying), len(dead), len(failed)))
-
-
-def _notification_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
-    row = {"kind": "notification", **_public(record), "at": _iso_time(record["at"])}
-    return {**row, "tries": _tries(record, tries)}
-
-
-def _dead_letter_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
-    shown = ("rule", "story", "update", "channel", "attempts", "status", "answer")
-    return {
-        "kind": "dead_letter",
-        **{key: record.get(key) for key in shown},
-        "reason": record["error"],
-        "at": _iso_time(record["at"]),
-        "tries": _tries(record, tries),
-    }
-
-
-def _retrying_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:
-    shown = ("rule", "story", "update", "channel", "status", "answer")
-    return {
-        "kind": "retrying",
-        **{key: record.get(key) for key in shown},
-        "attempts": record["attempt"],
-        "reason": record["detail"],
-        "at": _iso_time(record["at"]),
-        "tries": _tries(record, tries),
-    }
-
-
-def _tries(record: dict[str, Any], tries: Tries) -> list[dict[str, Any]]:
-    """A delivery's attempts: when, and the destination's status and answer (masked)."""
-    return [
-        {**{key: tried.get(key) for key in TRY_FIELDS}, "at": _iso_time(tried["at"])}
-        for tried in tries.get(pair_of(record), [])
-    ]
-
-
-def _failed_job_row(record: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "failed_job", **record, "at": _iso_time(record["at"])}
+        _print_records(found.records, as_json=False)
+        _print_retrying(found.retrying)
+        _print_failures(found.dead, found.failed)
+        counts = (len(found.retrying), len(found.dead), len(found.failed))
+        announce(_alerts_summary(len(found.records), found.total, *counts))
 
 
 def _print_retrying(retrying: list[dict[str, Any]]) -> None:

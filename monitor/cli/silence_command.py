@@ -13,35 +13,22 @@ import click
 import redis
 
 from monitor.cli.options import announce
+from monitor.clock import span
 from monitor.connection import redis_connection
 from monitor.errors import RuleError
 from monitor.keyspace import Keyspace
-from monitor.problems import DURATION_HINT
 from monitor.rules.loader import load_rules
-from monitor.rules.model import seconds
 from monitor.settings import Settings
-from monitor.silence import LONGEST, NOTHING_SILENCED, Silence, SilenceBook, matches_nothing
+from monitor.silence import (
+    NOTHING_SILENCED,
+    Silence,
+    SilenceBook,
+    matches_nothing,
+    silence_length,
+)
 from monitor.stories.book import StoryBook
 
 T = TypeVar("T")
-
-_SPANS = (("d", 86_400), ("h", 3600), ("m", 60), ("s", 1))
-
-
-def span(length: float) -> str:
-    """A length of time in its two largest units, to the nearest of the smaller: `1h 20m`, `3d`."""
-    left = max(0, round(length))
-    for index, (unit, size) in enumerate(_SPANS):
-        if left < size:
-            continue
-        step = _SPANS[index + 1][1] if index + 1 < len(_SPANS) else 1
-        rounded = round(left / step) * step
-        if index and rounded >= _SPANS[index - 1][1]:
-            return span(rounded)  # 23h 59m 50s is 1d
-        rest = rounded % size // step
-        smaller = f" {rest}{_SPANS[index + 1][0]}" if rest else ""
-        return f"{rounded // size}{unit}{smaller}"
-    return "0s"
 
 
 def _local(at: float) -> str:
@@ -104,18 +91,10 @@ def add_command(
 
 def _length(duration: str) -> float:
     """The seconds `--for` asks for, refused unless from 1s to LONGEST."""
-    length = seconds(duration.strip())
-    if not isinstance(length, float):
-        raise click.BadParameter(f"{duration!r} is not {DURATION_HINT}", param_hint="'--for'")
-    if length <= 0:
-        raise click.BadParameter(f"{duration!r} is no time at all", param_hint="'--for'")
-    if length > LONGEST:
-        raise click.BadParameter(
-            f"{duration!r} is longer than the longest silence, {span(LONGEST)}; "
-            "to quiet a rule for good, write `enabled: false` in its file",
-            param_hint="'--for'",
-        )
-    return length
+    try:
+        return silence_length(duration)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--for'") from None
 
 
 def _check_rule(rule: str) -> None:

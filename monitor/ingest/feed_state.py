@@ -42,6 +42,7 @@ class FeedState(BaseModel):
                 "status",
                 "error",
                 "items_seen",
+                "errors_in_row",
                 "baseline_items",
                 "last_poll",
                 "next_due",

@@ -12,7 +12,7 @@ import redis
 from click.testing import CliRunner, Result
 
 from monitor.cli import main
-from monitor.cli.silence_command import span
+from monitor.clock import span
 from monitor.keyspace import Keyspace
 from monitor.silence import Silence, SilenceBook
 from monitor.stories.story import Story

@@ -1,0 +1,45 @@
+"""The dashboard as an ASGI application: routes, templates (autoescaped), static files and
+the guard, over one Redis client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from jinja2 import Environment, PackageLoader
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from monitor.settings import Settings
+from monitor.web import pages
+from monitor.web.guard import SIGN_IN, Guard, GuardMiddleware
+from monitor.web.views import Board
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(client: redis.Redis, settings: Settings, token: str = "") -> Starlette:
+    routes = [
+        Route("/", pages.overview),
+        Route("/alerts", pages.alerts),
+        Route("/stories/{story_id}", pages.story),
+        Route("/silences", pages.silences),
+        Route("/silences", pages.add_silence, methods=["POST"]),
+        Route("/silences/{silence_id}/expire", pages.expire_silence, methods=["POST"]),
+        Route("/feeds", pages.feeds),
+        Route("/pipeline", pages.pipeline),
+        Route("/healthz", pages.healthz),
+        Route(SIGN_IN, pages.sign_in_form),
+        Route(SIGN_IN, pages.sign_in, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    guard = Guard(token=token)
+    app = Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
+    app.state.board = Board(client, settings)
+    app.state.guard = guard
+    app.state.templates = Environment(
+        loader=PackageLoader("monitor.web", "templates"), autoescape=True
+    )
+    return app

@@ -1,0 +1,170 @@
+"""The dashboard over HTTP, from a real `monitor dashboard` process and a real Redis: every
+page and its JSON twin, the safety headers, feed text escaped, sign-in off loopback, CSRF
+and same-origin checks on changes, and /healthz."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from monitor.heartbeat import Heartbeat
+from monitor.keyspace import Keyspace
+from monitor.redis_server import EmbeddedRedis
+from monitor.silence import NOTHING_SILENCED, SilenceBook
+from monitor.web.guard import CSP, TOKEN_ENV
+from tests.processes import env_for, monitor, wait_until
+from tests.web.dashboard import dashboard, put_story
+
+PAGES = ("/", "/alerts", "/silences", "/feeds", "/pipeline")
+
+HOSTILE = [
+    '<script>window.__canary("title")</script>',
+    '"><img src=x onerror="window.__canary(\'attr\')">',
+    "هجوم <b onmouseover=alert(1)>على</b> قاعدة عين الأسد",
+]
+
+
+@pytest.fixture
+def env(tmp_path: Path, redis_url: str, keys: Keyspace) -> dict[str, str]:
+    (tmp_path / "channels.yaml").write_text("channels: []\n", encoding="utf-8")
+    return env_for(tmp_path, redis_url, keys.prefix)
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def test_every_page_and_its_json_twin_with_the_safety_headers(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    put_story(redis_client, keys, "story-1", ["قصف على قاعدة عين الأسد", "Strike on Ain al-Asad"])
+    with dashboard(env) as board, board.client() as http:
+        for path in (*PAGES, "/stories/story-1"):
+            page = http.get(path)
+            assert page.status_code == 200, (path, page.text[:500])
+            assert page.headers["content-security-policy"] == CSP
+            assert page.headers["x-content-type-options"] == "nosniff"
+            assert page.headers["referrer-policy"] == "no-referrer"
+            assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+            assert "<script>" not in page.text and " style=" not in page.text, path
+            twin = http.get(path, params={"format": "json"})
+            assert twin.status_code == 200 and twin.headers["content-type"] == "application/json"
+            json.loads(twin.text)
+        alerts = http.get("/alerts", params={"format": "json"}).json()
+        [sent] = alerts["notifications"]
+        assert sent["story"] == "story-1" and len(sent["links"]) == 2
+        assert http.get("/stories/no-such-story").status_code == 404
+        assert http.get("/stories/" + "x" * 300).status_code == 404
+        fragment = http.get("/", headers={"X-Fragment": "1"}).text
+        assert "<nav>" not in fragment and "alerts today" in fragment
+
+
+def test_feed_text_is_escaped_and_only_web_links_are_links(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    links = ["javascript:window.__canary('link')", "https://news.example/ok", "data:text/html,x"]
+    put_story(redis_client, keys, "hostile", HOSTILE, links, quote=HOSTILE[0])
+    with dashboard(env) as board, board.client() as http:
+        for path in ("/alerts", "/stories/hostile"):
+            page = http.get(path).text
+            assert "<script>window.__canary" not in page and "<img src=x" not in page
+            assert "&lt;script&gt;window.__canary" in page
+            assert "<b onmouseover" not in page
+            hrefs = re.findall(r'href="([^"]*)"', page)
+            assert not [href for href in hrefs if href.startswith(("javascript:", "data:"))]
+            assert 'href="https://news.example/ok" rel="noopener noreferrer"' in page
+
+
+def test_silence_from_the_page_with_csrf_and_same_origin_checks(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    put_story(redis_client, keys, "story-2", ["قصف على قاعدة عين الأسد"])
+    book = SilenceBook(redis_client, keys)
+    with dashboard(env) as board, board.client() as http:
+        token = csrf_of(http.get("/stories/story-2").text)
+        form = {"story": "story-2", "for": "1h", "comment": "seen", "csrf": token}
+        assert http.post("/silences", data={**form, "csrf": "0" * 64}).status_code == 403
+        cross = http.post("/silences", data=form, headers={"Sec-Fetch-Site": "cross-site"})
+        assert cross.status_code == 403
+        evil = http.post("/silences", data=form, headers={"Origin": "https://evil.example"})
+        assert evil.status_code == 403
+        assert book.active(0) == []
+        added = http.post("/silences", data=form)
+        assert added.status_code == 303 and added.headers["location"] == "/silences"
+        [silence] = book.active(0)
+        assert silence.story == "story-2" and silence.by == "dashboard"
+        listed = http.get("/silences").text
+        assert "story=<bdi>story-2</bdi>" in listed
+        bad = http.post("/silences", data={"for": "forever", "csrf": token})
+        assert bad.status_code == 400 and "is not a duration such as" in bad.text
+        everything = http.post("/silences", data={"for": "1h", "csrf": token})
+        assert everything.status_code == 400 and NOTHING_SILENCED in everything.text
+        expired = http.post(f"/silences/{silence.id}/expire", data={"csrf": token})
+        assert expired.status_code == 303 and book.active(0) == []
+        assert http.get("/silences/x/expire").status_code == 405  # never a change by GET
+
+
+def test_with_a_token_every_page_needs_it_but_healthz(env: dict[str, str]) -> None:
+    token = "t0ken-" + "x" * 30
+    with dashboard({**env, TOKEN_ENV: token}) as board, board.client() as http:
+        for path in (*PAGES, "/metrics", "/alerts?format=json"):
+            refused = http.get(path)
+            assert refused.status_code == 401, path
+            assert refused.headers["www-authenticate"] == "Bearer"
+        page = http.get("/", headers={"Accept": "text/html"})
+        assert page.status_code == 303 and page.headers["location"] == "/login"
+        assert http.get("/healthz").status_code in (200, 503)
+        bearer = http.get("/alerts", headers={"Authorization": f"Bearer {token}"})
+        assert bearer.status_code == 200
+        assert http.post("/login", data={"token": "wrong"}).status_code == 401
+        signed = http.post("/login", data={"token": token})
+        assert signed.status_code == 303 and signed.headers["location"] == "/"
+        cookie = signed.headers["set-cookie"]
+        assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+        assert http.get("/alerts").status_code == 200  # the session cookie, kept by the client
+
+
+def test_no_token_no_listening_off_loopback(env: dict[str, str]) -> None:
+    refused = monitor("dashboard", "--host", "0.0.0.0", env=env)
+    assert refused.returncode == 1
+    assert f"set {TOKEN_ENV}" in refused.stderr and "0.0.0.0" in refused.stderr
+
+
+def test_healthz_is_503_until_workers_beat_and_when_redis_stops(
+    tmp_path: Path, keys: Keyspace
+) -> None:
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    server.start()
+    try:
+        (tmp_path / "channels.yaml").write_text("channels: []\n", encoding="utf-8")
+        env = env_for(tmp_path, f"unix://{server.socket}", keys.prefix)
+        client = redis.Redis(unix_socket_path=str(server.socket))
+        with dashboard(env) as board, board.client() as http:
+            down = http.get("/healthz")
+            assert down.status_code == 503
+            assert down.json()["problems"][0].startswith("no worker alive")
+            Heartbeat(client, keys, "worker").beat()
+            assert http.get("/healthz").json() == {"ok": True, "problems": []}
+            server.stop()
+            wait_until(lambda: http.get("/healthz").status_code == 503, "a 503 without Redis")
+            gone = http.get("/healthz").json()
+            assert gone["ok"] is False and "Redis does not answer" in gone["problems"][0]
+    finally:
+        server.stop()
+
+
+def test_hostile_or_odd_requests_do_not_break_pages(env: dict[str, str]) -> None:
+    with dashboard(env) as board, board.client() as http:
+        odd = {"rule": "<script>", "q": "\u202e\u0000", "limit": "-5", "channel": "x" * 5000}
+        page = http.get("/alerts", params=odd)
+        assert page.status_code == 200 and "<script>" not in page.text.split("</nav>")[1]
+        assert http.get("/feeds", params={"errors": "<1>"}).status_code == 200
+        with pytest.raises(httpx.HTTPStatusError):
+            http.get("/../../etc/passwd").raise_for_status()
