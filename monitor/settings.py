@@ -10,6 +10,7 @@
 | MONITOR_PREFIX         | monitor           | prefix of every Redis key                      |
 | MONITOR_RETENTION_DAYS | 30                | how long items, stories and alerts are kept    |
 | MONITOR_WORKERS        | 2                 | worker processes started by `monitor run`      |
+| MONITOR_DASHBOARD_PORT | 8484              | the dashboard's port (`monitor run`: 0, none)  |
 | MONITOR_SUPERVISED     | (unset)           | set in `monitor run`'s children: no Redis line |
 """
 
@@ -35,6 +36,7 @@ class Settings:
     prefix: str = "monitor"
     retention_days: int = 30
     workers: int = 2
+    dashboard_port: int = 8484
     supervised: bool = False
 
     @property
@@ -53,6 +55,7 @@ class Settings:
             prefix=env.get("MONITOR_PREFIX", "monitor"),
             retention_days=_positive_int(env, "MONITOR_RETENTION_DAYS", 30),
             workers=_positive_int(env, "MONITOR_WORKERS", 2),
+            dashboard_port=_port(env, "MONITOR_DASHBOARD_PORT", 8484),
             supervised=bool(env.get("MONITOR_SUPERVISED")),
         )
 
@@ -63,4 +66,13 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{name}={raw!r}: expected a whole number of 1 or more")
+    return int(raw)
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 65_535:
+        raise ConfigError(f"{name}={raw!r}: expected a port number from 0 to 65535")
     return int(raw)

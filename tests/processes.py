@@ -48,7 +48,8 @@ def env_for(tmp_path: Path, redis_url: str, prefix: str, **extra: str) -> dict[s
         MONITOR_CHANNELS=str(tmp_path / "channels.yaml"),
         MONITOR_FEEDS=str(tmp_path / "feeds.yaml"),
         RQ_KEY_PREFIX=os.environ["RQ_KEY_PREFIX"],
-        **extra,
+        # `monitor run` without its dashboard, unless a test asks for one.
+        **{"MONITOR_DASHBOARD_PORT": "0", **extra},
     )
     if redis_url:
         env["REDIS_URL"] = redis_url

@@ -10,13 +10,13 @@ from monitor.cli.options import announce
 from monitor.connection import redis_connection
 from monitor.settings import Settings
 
-DEFAULT_PORT = 8484
-
 
 @click.command("dashboard")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port to listen on.")
-def dashboard_command(host: str, port: int) -> None:
+@click.option(
+    "--port", type=click.IntRange(1, 65_535), help="Port to listen on.  [MONITOR_DASHBOARD_PORT]"
+)
+def dashboard_command(host: str, port: int | None) -> None:
     """Serve the dashboard: alerts, stories, silences, feeds, pipeline, /healthz and
     /metrics. Off 127.0.0.1 it needs MONITOR_DASHBOARD_TOKEN, and every page asks for it."""
     # The web stack is imported here: every other command starts without it.
@@ -28,6 +28,7 @@ def dashboard_command(host: str, port: int) -> None:
     token = os.environ.get(TOKEN_ENV, "").strip()
     check_binding(host, token)
     settings = Settings.from_env()
+    port = port or settings.dashboard_port or 8484
     with redis_connection(settings, announce) as client:
         app = create_app(client, settings, token)
         shown = f"[{host}]" if ":" in host else host

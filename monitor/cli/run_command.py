@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes [MONITOR_WORKERS].")
 @click.option("--pollers", type=click.IntRange(min=0), help="Poller processes [1 with feeds].")
 def run_command(workers: int | None, pollers: int | None) -> None:
-    """Run the whole monitor: Redis (embedded unless REDIS_URL), workers and a poller.
+    """Run the whole monitor: Redis (embedded unless REDIS_URL), workers, a poller and the
+    dashboard (MONITOR_DASHBOARD_PORT, 0 for none).
 
     A child that dies is restarted. Ctrl-C, SIGTERM or SIGHUP stops it; what is queued
     stays in Redis for the next start.
@@ -59,7 +60,7 @@ def run_command(workers: int | None, pollers: int | None) -> None:
         env = {**os.environ, "REDIS_URL": redis_url(settings), "MONITOR_SUPERVISED": "1"}
         orphans = Orphans(spared={_server_pid(client)})
         supervisor = Supervisor(
-            _commands(workers, pollers),
+            _commands(workers, pollers, settings.dashboard_port),
             _spawner(env),
             SystemClock(),
             orphans.sweep,
@@ -70,10 +71,12 @@ def run_command(workers: int | None, pollers: int | None) -> None:
     announce("monitor stopped")
 
 
-def _commands(workers: int, pollers: int) -> dict[str, list[str]]:
+def _commands(workers: int, pollers: int, dashboard_port: int) -> dict[str, list[str]]:
     """Each child's name and `monitor` command."""
     named = {f"worker {n}": ["work"] for n in range(1, workers + 1)}
-    return named | {f"poller {n}": ["poll"] for n in range(1, pollers + 1)}
+    named |= {f"poller {n}": ["poll"] for n in range(1, pollers + 1)}
+    dashboard = {"dashboard": ["dashboard", "--port", str(dashboard_port)]}
+    return named | (dashboard if dashboard_port else {})
 
 
 def _spawner(env: dict[str, str]) -> Callable[[Sequence[str]], subprocess.Popen[bytes]]:
@@ -143,7 +146,9 @@ def _setup(settings: Settings, workers: int, pollers: int, feeds: int) -> str:
         else "notifications to the console"
     )
     pollers_said = "" if pollers == (1 if feeds else 0) else f"{pollers} poller(s), "
+    port = settings.dashboard_port
+    dashboard = f"dashboard at http://127.0.0.1:{port}/, " if port else ""
     return (
         f"monitor running: {workers} worker(s), {pollers_said}{polling}, "
-        f"rules from {settings.rules}, {channels}; Ctrl-C to stop"
+        f"rules from {settings.rules}, {channels}, {dashboard}Ctrl-C to stop"
     )

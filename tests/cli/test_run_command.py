@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import redis
 
 from monitor.heartbeat import beats
@@ -23,6 +24,7 @@ from monitor.redis_server import EmbeddedRedis
 from monitor.supervisor import children_of
 from tests.feed_server import FeedServer, feed_server
 from tests.processes import CEILING, env_for, monitor, start_monitor, stop, submit, wait_until
+from tests.web.dashboard import free_port
 
 RULE = """\
 id: quick
@@ -37,8 +39,14 @@ match: base
 def test_run_polls_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "quick.yaml").write_text(RULE, encoding="utf-8")
+    port = free_port()
     env = env_for(
-        tmp_path, "", "monitor-run-test", MONITOR_WORKERS="1", MONITOR_RULES=str(tmp_path / "rules")
+        tmp_path,
+        "",
+        "monitor-run-test",
+        MONITOR_WORKERS="1",
+        MONITOR_RULES=str(tmp_path / "rules"),
+        MONITOR_DASHBOARD_PORT=str(port),
     )
     with feed_server() as feeds:
         feeds.items[1] = [("f1", "انفجارات داخل قاعدة عين الأسد في الأنبار")]
@@ -50,6 +58,7 @@ def test_run_polls_alerts_then_stops_on_ctrl_c(tmp_path: Path) -> None:
         out, err, returncode = _run_until_alerted(tmp_path, env)
     assert returncode == 0, err
     assert "1 worker(s), 1 feed(s)" in err
+    assert f"dashboard at http://127.0.0.1:{port}/" in err
     # The Redis in use is said once, by `monitor run`, not again by each of its children.
     assert err.count("using embedded Redis at") == 1, err
     assert f"rules from {tmp_path / 'rules'}" in err
@@ -66,6 +75,14 @@ def _alerted_items(client: redis.Redis) -> set[str]:
     return {item for raw in records for item in json.loads(raw)["items"]}
 
 
+def _dashboard_items(board: str) -> set[str]:
+    try:
+        shown = httpx.get(f"{board}/alerts", params={"format": "json"}, timeout=30).json()
+    except (httpx.HTTPError, ValueError):
+        return set()  # not serving yet
+    return {item for row in shown["notifications"] for item in row["items"]}
+
+
 def _run_until_alerted(tmp_path: Path, env: dict[str, str]) -> tuple[str, str, int]:
     """Run until the polled item f1 and the submitted r1 have both alerted (in one story
     or two, as the group wait falls), then Ctrl-C."""
@@ -77,6 +94,9 @@ def _run_until_alerted(tmp_path: Path, env: dict[str, str]) -> tuple[str, str, i
         assert submit(items, env) == 1
         alerts = redis.Redis(unix_socket_path=str(server.socket))
         wait_until(lambda: {"f1", "r1"} <= _alerted_items(alerts), "alerts for f1 and r1")
+        # The dashboard `monitor run` serves shows them too.
+        board = f"http://127.0.0.1:{env['MONITOR_DASHBOARD_PORT']}"
+        wait_until(lambda: {"f1", "r1"} <= _dashboard_items(board), "the alerts on the dashboard")
     finally:
         os.killpg(run.pid, signal.SIGINT)
         out, err = run.communicate(timeout=CEILING)
