@@ -217,3 +217,20 @@ def test_the_healthcheck_is_a_real_check(
     # Without REDIS_URL and no embedded server running, it fails and starts none.
     assert _run_check(words, {**env, "MONITOR_HOME": str(tmp_path / "home")}) != 0
     assert not (tmp_path / "home").exists()
+
+
+def test_the_dashboard_service_asks_for_its_token_and_checks_healthz() -> None:
+    spec = _compose()["services"]["dashboard"]
+    entrypoint = spec.get("entrypoint") or _words(_arguments("ENTRYPOINT")[-1])
+    words = [*entrypoint, *spec["command"]]
+    _assert_runs(words, "docker-compose.yml: dashboard")
+    assert words[1] == "dashboard" and words[words.index("--host") + 1] == "0.0.0.0"
+    # Off loopback it needs its token: from the environment (.env), never written here.
+    assert spec["environment"]["MONITOR_DASHBOARD_TOKEN"].startswith("${MONITOR_DASHBOARD_TOKEN")
+    assert all(port.startswith("127.0.0.1:") for port in spec["ports"])
+    test = spec["healthcheck"]["test"]
+    assert test[0] == "CMD" and "/healthz" in " ".join(test)
+    assert (
+        spec["environment"]["REDIS_URL"]
+        == _compose()["services"]["worker"]["environment"]["REDIS_URL"]
+    )
