@@ -217,6 +217,8 @@ class Deliverer:
             "error": detail,
             "status": attempt["status"] if attempt else None,
             "answer": attempt["answer"] if attempt else "",
+            # Kept so that the delivery can be made again by hand (monitor.redelivery).
+            "notification": job.notification.model_dump(mode="json"),
         }
 
     def _attempt(self, job: DeliveryJob, channel: Channel, outcome: Outcome) -> dict[str, Any]:

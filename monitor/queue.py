@@ -28,6 +28,7 @@ __all__ = [
     "JobSerializer",
     "Submission",
     "enqueue",
+    "enqueue_delivery",
     "enqueue_items",
     "enqueue_later",
     "failed_jobs",
@@ -179,3 +180,15 @@ def enqueue_later(queue: rq.Queue, task: str, payload: dict[str, Any], delay: fl
         retry=rq.Retry(max=JOB_RETRIES, interval=[1, 5, 30]),
         failure_ttl=30 * 86_400,
     )
+
+
+def enqueue_delivery(
+    client: redis.Redis,
+    keys: Keyspace,
+    context: dict[str, Any],
+    payload: dict[str, Any],
+    job_id: str,
+) -> rq.job.Job:
+    """Queue one delivery job (a DeliveryJob as JSON) with the rules and channels of `context`."""
+    queue = rq_queue(client, keys.deliver_queue)
+    return enqueue(queue, DELIVER_TASK, {**context, **payload}, job_id=job_id)

@@ -16,7 +16,7 @@ from monitor.delivery import Deliverer, DeliveryJob
 from monitor.history import History
 from monitor.keyspace import Keyspace
 from monitor.pipeline import Pipeline
-from monitor.queue import DELIVER_TASK, enqueue, rq_queue
+from monitor.queue import enqueue_delivery as queue_delivery
 from monitor.rules.reloader import RuleReloader
 from monitor.settings import Settings
 
@@ -67,14 +67,12 @@ def _build(client: redis.Redis, context: dict[str, Any]) -> Runtime:
     retention = int(context["retention"])
     rules = RuleReloader([Path(context["rules"])])
     channels = load_channels(Path(context["channels"]))
-    deliveries = rq_queue(client, keys.deliver_queue)
 
     def enqueue_delivery(job: DeliveryJob) -> None:
         job = job.model_copy(update={"first_attempt": time.time()})
         note = job.notification
         job_id = f"deliver-{note.story}-{note.update}-{job.channel}"
-        payload = {**context, **job.model_dump(mode="json")}
-        enqueue(deliveries, DELIVER_TASK, payload, job_id=job_id)
+        queue_delivery(client, keys, context, job.model_dump(mode="json"), job_id)
 
     pipeline = Pipeline(client, keys, rules, channels, retention, enqueue_delivery)
     history = History(client, keys, retention)

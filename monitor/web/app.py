@@ -28,6 +28,8 @@ def create_app(client: redis.Redis, settings: Settings, token: str = "") -> Star
         Route("/silences", pages.silences),
         Route("/silences", pages.add_silence, methods=["POST"]),
         Route("/silences/{silence_id}/expire", pages.expire_silence, methods=["POST"]),
+        Route("/deliveries", pages.deliveries),
+        Route("/deliveries/redeliver", pages.redeliver, methods=["POST"]),
         Route("/feeds", pages.feeds),
         Route("/pipeline", pages.pipeline),
         Route("/healthz", pages.healthz),

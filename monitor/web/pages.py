@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from typing import Any
 
 import redis
@@ -12,14 +13,20 @@ from jinja2 import Environment
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from monitor.delivery import DeliveryJob
+from monitor.queue import enqueue_delivery
+from monitor.redelivery import RedeliveryError
+from monitor.redelivery import redeliver as redeliver_dead
 from monitor.silence import Silence, SilenceBook, silence_length
 from monitor.web import views
 from monitor.web.guard import SESSION_COOKIE, Guard
+from workers.runtime import context_of
 
 NAV = (
     ("/", "Overview"),
     ("/alerts", "Alerts"),
     ("/silences", "Silences"),
+    ("/deliveries", "Deliveries"),
     ("/feeds", "Feeds"),
     ("/pipeline", "Pipeline"),
 )
@@ -127,6 +134,33 @@ async def expire_silence(request: Request) -> Response:
         return _refused(request)
     SilenceBook(board(request).client, board(request).keys).remove(silence_id)
     return RedirectResponse("/silences", status_code=303)
+
+
+def deliveries(request: Request) -> Response:
+    data = {**views.deliveries(board(request), time.time()), "error": ""}
+    return show(request, "deliveries.html", data, "Deliveries")
+
+
+async def redeliver(request: Request) -> Response:
+    """Send a dead letter again, once: its record is taken in one step (monitor.redelivery)."""
+    form = await request.form()
+    story, channel = str(form.get("story", "")), str(form.get("channel", ""))
+    update = str(form.get("update", ""))
+    if not guard(request).csrf_ok(str(form.get("csrf", ""))) or not update.isdigit():
+        return _refused(request)
+    here = board(request)
+    context = context_of(here.settings, here.keys)
+
+    def enqueue(job: DeliveryJob) -> None:
+        job_id = f"redeliver-{job.notification.story}-{update}-{channel}-{uuid.uuid4().hex[:8]}"
+        enqueue_delivery(here.client, here.keys, context, job.model_dump(mode="json"), job_id)
+
+    try:
+        redeliver_dead(here.client, here.keys, story, int(update), channel, enqueue)
+    except RedeliveryError as exc:
+        data = {**views.deliveries(here, time.time()), "error": str(exc)}
+        return show(request, "deliveries.html", data, "Deliveries", 409)
+    return RedirectResponse("/deliveries", status_code=303)
 
 
 def feeds(request: Request) -> Response:

@@ -203,6 +203,17 @@ def silences(board: Board, now: float) -> dict[str, Any]:
     return {"silences": [silence_row(s, now) for s in sorted(active, key=lambda s: s.ends)]}
 
 
+def deliveries(board: Board, now: float) -> dict[str, Any]:
+    """Deliveries still being retried and those that gave up, newest first, with every
+    attempt and the destination's answers; failed jobs."""
+    rows = alert_list(board.history(), now, 500).rows()
+    return {
+        "retrying": [row for row in reversed(rows) if row["kind"] == "retrying"],
+        "dead_letters": [row for row in reversed(rows) if row["kind"] == "dead_letter"],
+        "failed_jobs": [row for row in rows if row["kind"] == "failed_job"],
+    }
+
+
 def feeds(board: Board, errors_only: bool) -> dict[str, Any]:
     rows = [_timed(row) for row in feed_rows(board.client, board.keys, board.feeds())]
     shown = [row for row in rows if row["error"]] if errors_only else rows

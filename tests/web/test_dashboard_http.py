@@ -20,7 +20,7 @@ from monitor.web.guard import CSP, TOKEN_ENV
 from tests.processes import env_for, monitor, wait_until
 from tests.web.dashboard import dashboard, put_story
 
-PAGES = ("/", "/alerts", "/silences", "/feeds", "/pipeline")
+PAGES = ("/", "/alerts", "/silences", "/deliveries", "/feeds", "/pipeline")
 
 HOSTILE = [
     '<script>window.__canary("title")</script>',
