@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -16,6 +18,11 @@ from monitor.settings import Settings
 log = logging.getLogger(__name__)
 
 Announce = Callable[[str], None]
+
+T = TypeVar("T")
+
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+"""What a Redis that went away (stopped, restarting, unreachable) raises."""
 
 
 def masked_url(url: str) -> str:
@@ -91,3 +98,22 @@ def eviction_policy(client: redis.Redis) -> str | None:
     except redis.ResponseError:
         return None
     return value.decode() if isinstance(value, bytes) else value
+
+
+def until_redis_answers(
+    action: Callable[[], T], patience: float, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """`action`'s result, tried again while Redis does not answer, for up to `patience`
+    seconds (then its last error): for a write that must not be lost because what it
+    records has already happened, such as a message the destination took in."""
+    deadline = time.monotonic() + patience
+    wait = 0.25
+    while True:
+        try:
+            return action()
+        except REDIS_DOWN as exc:
+            if time.monotonic() + wait > deadline:
+                raise
+            log.warning("Redis does not answer (%s); trying again in %.1f s", exc, wait)
+            sleep(wait)
+            wait = min(2 * wait, 5.0)

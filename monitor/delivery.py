@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.channel_pause import ChannelPauses, come_back_in
 from monitor.channels import CONSOLE, Channel
+from monitor.connection import until_redis_answers
 from monitor.history import DONE, History
 from monitor.keyspace import Keyspace, as_text
 from monitor.notification import Notification
@@ -47,6 +48,10 @@ _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+
+RECORD_PATIENCE = 120.0
+"""Seconds a send's outcome waits for Redis to answer again before its record is given up:
+past a Redis restart or a short outage."""
 
 DEADLINE_SECONDS = 6 * 3600
 """How long retryable failures are retried before the delivery is dead-lettered."""
@@ -183,13 +188,19 @@ class Deliverer:
     ) -> DeliveryOutcome:
         note = job.notification
         plain = render(note, "text")
+        summary = note.summary(job.channel, plain.title, plain.body)
+
         # One transaction: a pair is marked sent exactly when `monitor alerts` shows it so.
-        with self.redis.pipeline() as pipe:
-            pipe.set(key, "sent", ex=self.history.retention)
-            self.pauses.lift(job.channel, pipe)
-            self.history.record_delivery(attempt, now, pipe)
-            self.history.record_alert(note.summary(job.channel, plain.title, plain.body), now, pipe)
-            pipe.execute()
+        def record() -> None:
+            with self.redis.pipeline() as pipe:
+                pipe.set(key, "sent", ex=self.history.retention)
+                self.pauses.lift(job.channel, pipe)
+                self.history.record_delivery(attempt, now, pipe)
+                self.history.record_alert(summary, now, pipe)
+                pipe.execute()
+
+        # The message is out: losing its record to a Redis restart would send it again.
+        until_redis_answers(record, RECORD_PATIENCE)
         return DeliveryOutcome(Result.SENT)
 
     def _dead(
@@ -200,12 +211,17 @@ class Deliverer:
         detail: str,
         attempt: dict[str, Any] | None = None,
     ) -> DeliveryOutcome:
-        with self.redis.pipeline() as pipe:
-            pipe.set(key, "dead", ex=self.history.retention)
-            if attempt is not None:
-                self.history.record_delivery(attempt, now, pipe)
-            self.history.record_dead_letter(self._dead_letter(job, detail, attempt), now, pipe)
-            pipe.execute()
+        letter = self._dead_letter(job, detail, attempt)
+
+        def record() -> None:
+            with self.redis.pipeline() as pipe:
+                pipe.set(key, "dead", ex=self.history.retention)
+                if attempt is not None:
+                    self.history.record_delivery(attempt, now, pipe)
+                self.history.record_dead_letter(letter, now, pipe)
+                pipe.execute()
+
+        until_redis_answers(record, RECORD_PATIENCE)
         return DeliveryOutcome(Result.DEAD, detail)
 
     def _dead_letter(

@@ -18,6 +18,7 @@ from rq.utils import now as utc_now
 from rq.worker import WorkerStatus
 from rq.worker_registration import clean_worker_registry
 
+from monitor.connection import REDIS_DOWN
 from monitor.heartbeat import Heartbeat
 from monitor.queue import JobSerializer, rq, rq_queue
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
@@ -48,6 +49,10 @@ def worker_name(host: str, pid: int) -> str:
 
 class MonitorWorker(rq.Worker):
     """An RQ worker (one forked work-horse per job) tuned for prompt recovery."""
+
+    max_connection_wait_time = 5.0
+    """Longest wait between tries to reach a Redis that went away (RQ's is a minute): the
+    worker is back at work within seconds of Redis."""
 
     def __init__(
         self, queues: list[rq.Queue], connection: redis.Redis, live: Runtime | None
@@ -111,7 +116,13 @@ class MonitorWorker(rq.Worker):
         # RQ's dequeue loop beats before each BLPOP (at most 2 s apart): no job is held there.
         if self._dequeuing and not self._popped and self._stop_requested:
             raise StopRequested()
-        super().heartbeat(timeout, pipeline)
+        try:
+            super().heartbeat(timeout, pipeline)
+        except REDIS_DOWN as exc:
+            if pipeline is not None:
+                raise  # part of a write of RQ's own, which handles it
+            log.debug("heartbeat missed: Redis does not answer (%s)", exc)
+            return
         # RQ beats while idle and while a job runs; its work-horse beats too, but is not us.
         if self.beats is not None and os.getpid() == self.beats.pid:
             self.beats.beat()
@@ -135,10 +146,32 @@ class MonitorWorker(rq.Worker):
         self.last_cleaned_at = utc_now()  # type: ignore[assignment]
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
-        if self.live is not None:
-            self.live.rules.refresh()
-            self.live.pipeline.flush_due(self.live.clock.now())
+        # RQ runs upkeep outside its reconnect handling: a Redis that went away would end
+        # the worker. Upkeep waits for the next round instead; the dequeue reconnects.
+        try:
+            super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+            if self.live is not None:
+                self.live.rules.refresh()
+                self.live.pipeline.flush_due(self.live.clock.now())
+        except REDIS_DOWN as exc:
+            log.warning("upkeep skipped: Redis does not answer (%s)", exc)
+
+    def maintain_heartbeats(self, job: rq.job.Job, execution: Execution) -> None:
+        # A missed beat while Redis is away must not end the worker and its running job.
+        try:
+            super().maintain_heartbeats(job, execution)
+        except REDIS_DOWN as exc:
+            log.warning("job %s: heartbeat missed, Redis does not answer (%s)", job.id, exc)
+
+    def execute_job(self, job: rq.job.Job, queue: rq.Queue) -> None:
+        # RQ's loop ends the worker on any error here. With Redis away, a job's start or
+        # end could not be recorded: a job not yet started stays held (and is put back),
+        # one that ran stays listed as started (and is taken up again once its heartbeat
+        # has run out). Either way the worker lives to reconnect.
+        try:
+            super().execute_job(job, queue)
+        except REDIS_DOWN as exc:
+            log.warning("job %s: not recorded, Redis does not answer (%s)", job.id, exc)
 
 
 def run_worker(
