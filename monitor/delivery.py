@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from monitor.channel_pause import ChannelPauses, come_back_in
 from monitor.channels import CONSOLE, Channel
 from monitor.connection import until_redis_answers
+from monitor.counters import DELIVERIES, count
 from monitor.history import DONE, History
 from monitor.keyspace import Keyspace, as_text
 from monitor.notification import Notification
@@ -139,7 +140,9 @@ class Deliverer:
         key = self.keys.delivery(note.story, note.update, job.channel)
         lease = f"{SENDING} {uuid.uuid4().hex}"
         if not self.redis.set(key, lease, nx=True, ex=LEASE_SECONDS):
-            return self._taken(key)
+            taken = self._taken(key)
+            count(self.redis, self.keys, DELIVERIES, job.channel, taken.result)
+            return taken
         channel = self.channels.get(job.channel)
         if channel is None:
             return self._dead(job, key, now, f"channel {job.channel!r} is no longer configured")
@@ -153,8 +156,11 @@ class Deliverer:
         if outcome.retryable and outcome.status is None:
             self.pauses.pause(job.channel, outcome.detail)
         if outcome.retryable and now - job.first_attempt < DEADLINE_SECONDS:
-            self.history.record_delivery(attempt, now)
-            self.redis.eval(_RELEASE, 1, key, lease)
+            with self.redis.pipeline() as pipe:
+                self.history.record_delivery(attempt, now, pipe)
+                pipe.eval(_RELEASE, 1, key, lease)
+                count(pipe, self.keys, DELIVERIES, job.channel, Result.RETRY)
+                pipe.execute()
             return DeliveryOutcome(Result.RETRY, outcome.detail, backoff(job.attempt))
         return self._dead(job, key, now, outcome.detail, attempt)
 
@@ -165,7 +171,10 @@ class Deliverer:
         reason = self.pauses.reason(job.channel)
         if now - job.first_attempt >= DEADLINE_SECONDS:
             return self._dead(job, key, now, f"no answer until the deadline: {reason}")
-        self.redis.eval(_RELEASE, 1, key, lease)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.eval(_RELEASE, 1, key, lease)
+            count(pipe, self.keys, DELIVERIES, job.channel, Result.PAUSED)
+            pipe.execute()
         detail = f"channel {job.channel!r} held back: {reason}"
         return DeliveryOutcome(Result.PAUSED, detail, come_back_in(paused))
 
@@ -197,6 +206,7 @@ class Deliverer:
                 self.pauses.lift(job.channel, pipe)
                 self.history.record_delivery(attempt, now, pipe)
                 self.history.record_alert(summary, now, pipe)
+                count(pipe, self.keys, DELIVERIES, job.channel, Result.SENT)
                 pipe.execute()
 
         # The message is out: losing its record to a Redis restart would send it again.
@@ -219,6 +229,7 @@ class Deliverer:
                 if attempt is not None:
                     self.history.record_delivery(attempt, now, pipe)
                 self.history.record_dead_letter(letter, now, pipe)
+                count(pipe, self.keys, DELIVERIES, job.channel, Result.DEAD)
                 pipe.execute()
 
         until_redis_answers(record, RECORD_PATIENCE)

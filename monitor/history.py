@@ -35,8 +35,9 @@ class History:
         self.keys = keys
         self.retention = retention
 
-    def record_item(self, item: Item) -> None:
-        self.redis.set(self.keys.item(item.id), item.model_dump_json(), ex=self.retention)
+    def record_item(self, item: Item, pipe: Pipeline | None = None) -> None:
+        into = pipe if pipe is not None else self.redis
+        into.set(self.keys.item(item.id), item.model_dump_json(), ex=self.retention)
 
     def record_alert(self, record: dict[str, Any], at: float, pipe: Pipeline | None = None) -> None:
         self._add(self.keys.alerts, record, at, pipe)

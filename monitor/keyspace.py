@@ -97,6 +97,10 @@ class Keyspace:
         """Hash of one process's role, pid, host and start time."""
         return f"{self.prefix}:beat:{who}"
 
+    def metrics(self, family: str) -> str:
+        """Hash of one metric family's counts by label set (monitor.counters)."""
+        return f"{self.prefix}:metrics:{family}"
+
     @property
     def match_queue(self) -> str:
         """RQ queue name of item batches to match."""

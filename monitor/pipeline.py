@@ -6,12 +6,23 @@ through the `enqueue_delivery` callable it is given.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import redis
 
 from monitor.channels import Channel, route
 from monitor.clock import Clock
+from monitor.counters import (
+    ALERTS,
+    DECISIONS,
+    ITEMS_CHECKED,
+    ITEMS_MATCHED,
+    MATCH_SECONDS,
+    MENTIONS,
+    NOTIFICATIONS,
+    Tally,
+)
 from monitor.decision import Decision, LastNotification, decide
 from monitor.delivery import DeliveryJob
 from monitor.history import History
@@ -54,13 +65,28 @@ class Pipeline:
     def process(self, items: Sequence[Item], at: Sequence[float] | None, clock: Clock) -> float:
         """Match, record and group each item; return the latest clock time seen."""
         latest = 0.0
+        began = time.perf_counter()
         found = self.rules.matcher.match_many(items)
+        self._record(items, found, time.perf_counter() - began)
         for index, (item, matches) in enumerate(zip(items, found, strict=True)):
             now = at[index] if at is not None else clock.now()
             latest = max(latest, now)
-            self.history.record_item(item)
             self._group(item, [match for match in matches if match.alert], now)
         return latest
+
+    def _record(self, items: Sequence[Item], found: Sequence[list[Match]], took: float) -> None:
+        """Record the batch's items and what matching them came to, in one round trip."""
+        tally = Tally()
+        tally.count(ITEMS_CHECKED, by=len(items))
+        tally.count(ITEMS_MATCHED, by=sum(1 for matches in found if matches))
+        tally.observe(MATCH_SECONDS, took)
+        for match in (match for matches in found for match in matches):
+            tally.count(ALERTS if match.alert else MENTIONS, match.rule)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for item in items:
+                self.history.record_item(item, pipe)
+            tally.write(pipe, self.keys)
+            pipe.execute()
 
     def _group(self, item: Item, alerts: list[Match], now: float) -> None:
         alerts = [match for match in alerts if self._rule(match.rule) is not None]
@@ -94,28 +120,55 @@ class Pipeline:
         decision = decide(
             story, rule.spec.policy, last, self.silences.active(now), now, waited=waited
         )
-        if decision.again_at is not None:
-            self.redis.zadd(self.keys.due, {story_id: decision.again_at})
+        update = last.update + 1 if last else 0
+        names = self._destinations(story, update) if decision.notify else []
+        self._note_decision(story, decision, update, names, now)
         if not decision.notify:
             return 0
-        update = last.update + 1 if last else 0
-        record = LastNotification(update=update, at=now, items=len(story.items))
-        self.redis.set(
-            self.keys.notification_log(story_id),
-            record.model_dump_json(),
-            ex=self.history.retention,
-        )
-        return self._send(story, rule, decision, update, now)
+        return self._send(story, rule, decision, update, names, now)
 
-    def _send(self, story: Story, rule: Rule, decision: Decision, update: int, now: float) -> int:
-        note = notification_of(story, rule, decision, update)
+    def _note_decision(
+        self, story: Story, decision: Decision, update: int, names: list[str], now: float
+    ) -> None:
+        """When to decide again, the notification record and the counts, in one round trip."""
+        tally = Tally()
+        tally.count(DECISIONS, decision.reason.value)
+        for name in names:
+            tally.count(NOTIFICATIONS, name)
+        with self.redis.pipeline(transaction=False) as pipe:
+            if decision.again_at is not None:
+                pipe.zadd(self.keys.due, {story.id: decision.again_at})
+            if decision.notify:
+                record = LastNotification(update=update, at=now, items=len(story.items))
+                pipe.set(
+                    self.keys.notification_log(story.id),
+                    record.model_dump_json(),
+                    ex=self.history.retention,
+                )
+            tally.write(pipe, self.keys)
+            pipe.execute()
+
+    def _destinations(self, story: Story, update: int) -> list[str]:
+        """The channels a notification of the story goes to, by the routes of all its rules."""
         names: dict[str, None] = {}
-        for rule_id in note.rules:
+        for rule_id in story.every_rule:
             other = self._rule(rule_id)
             if other is not None:
                 names.update(
                     dict.fromkeys(route(self.channels, rule_id, other.spec.severity, update > 0))
                 )
+        return list(names)
+
+    def _send(
+        self,
+        story: Story,
+        rule: Rule,
+        decision: Decision,
+        update: int,
+        names: list[str],
+        now: float,
+    ) -> int:
+        note = notification_of(story, rule, decision, update)
         for name in names:
             self.enqueue_delivery(
                 DeliveryJob(

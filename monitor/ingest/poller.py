@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import redis
 
 from monitor.clock import Clock
+from monitor.counters import FEED_ERRORS, ITEMS_FETCHED, ITEMS_NEW, POLL_SECONDS, POLLS, Tally
 from monitor.dedup import Seen, SeenSet
 from monitor.errors import FetchError, InputError
 from monitor.heartbeat import Heartbeat
@@ -65,11 +67,13 @@ class PollOutcome:
 
 @dataclass(frozen=True)
 class _Intake:
-    """What a fetched feed brought: items queued, items taken as baseline, its <ttl>."""
+    """What a fetched feed brought: items queued, items taken as baseline, its <ttl>, and
+    items read."""
 
     new: int
     baseline: int | None
     ttl: float | None
+    fetched: int = 0
 
 
 class Poller:
@@ -210,6 +214,7 @@ class Poller:
     async def poll(self, feed: FeedSpec, state: FeedState | None = None) -> PollOutcome:
         """One poll of one feed; any failure stays on that feed's health."""
         state = state or self.book.get(feed.id, feed.interval)
+        began = time.perf_counter()
         try:
             fetched = await self.fetcher.fetch(
                 feed.id,
@@ -218,15 +223,16 @@ class Poller:
                 allow_private=feed.allow_private,
             )
             if fetched.status == 304:
-                return self._done(state, "not_modified", _Intake(0, None, None), fetched.max_age)
+                intake = _Intake(0, None, None)
+                return self._done(state, "not_modified", intake, fetched.max_age, began)
             intake = await self._take_in(feed, state, fetched)
             state.etag, state.last_modified = fetched.etag, fetched.last_modified
             fresh_for = max(filter(None, (fetched.max_age, intake.ttl)), default=None)
-            return self._done(state, "ok", intake, fresh_for)
+            return self._done(state, "ok", intake, fresh_for, began)
         except FetchError as exc:
-            return self._failed(state, exc.kind, str(exc), exc.retry_after)
+            return self._failed(state, exc.kind, str(exc), exc.retry_after, began)
         except InputError as exc:
-            return self._failed(state, "not_a_feed", str(exc), None)
+            return self._failed(state, "not_a_feed", str(exc), None, began)
         except redis.RedisError as exc:
             return PollOutcome(feed.id, INTERRUPTED, error=str(exc))
 
@@ -252,9 +258,9 @@ class Poller:
             if verdict is Seen.EDIT:
                 self.history.record_item(item)
         if taking_baseline:
-            return _Intake(0, len(items), report.ttl)
+            return _Intake(0, len(items), report.ttl, len(items))
         self._enqueue(feed.id, fresh)
-        return _Intake(len(fresh), None, report.ttl)
+        return _Intake(len(fresh), None, report.ttl, len(items))
 
     def _enqueue(self, feed_id: str, fresh: list[Item]) -> None:
         """Queue a batch at a time, so what a failure leaves unsettled is what was not queued."""
@@ -267,7 +273,7 @@ class Poller:
         return item if item.lang else item.model_copy(update={"lang": feed.lang})
 
     def _done(
-        self, state: FeedState, status: str, intake: _Intake, max_age: float | None
+        self, state: FeedState, status: str, intake: _Intake, max_age: float | None, began: float
     ) -> PollOutcome:
         now = self.clock.now()
         state.status, state.error, state.errors_in_row = status, None, 0
@@ -276,11 +282,19 @@ class Poller:
             state.baseline_items = intake.baseline
         state.last_poll = now
         state.interval = next_interval(state.interval, intake.new > 0)
-        self._reschedule(state, now + delay_after_success(state.interval, max_age))
+        tally = _polled(status, began)
+        tally.count(ITEMS_FETCHED, by=intake.fetched)
+        tally.count(ITEMS_NEW, by=intake.new)
+        self._reschedule(state, now + delay_after_success(state.interval, max_age), tally)
         return PollOutcome(state.id, status, intake.new, intake.baseline)
 
     def _failed(
-        self, state: FeedState, kind: str, message: str, retry_after: float | None
+        self,
+        state: FeedState,
+        kind: str,
+        message: str,
+        retry_after: float | None,
+        began: float,
     ) -> PollOutcome:
         now = self.clock.now()
         log.warning("%s", message)
@@ -288,16 +302,28 @@ class Poller:
         state.errors_in_row += 1
         state.last_poll = now
         delay = delay_after_error(state.errors_in_row, retry_after, self.rng)
-        self._reschedule(state, now + delay)
+        tally = _polled(state.status, began)
+        tally.count(FEED_ERRORS, kind)
+        self._reschedule(state, now + delay, tally)
         return PollOutcome(state.id, state.status, error=message)
 
-    def _reschedule(self, state: FeedState, at: float) -> None:
+    def _reschedule(self, state: FeedState, at: float, tally: Tally) -> None:
+        """Save the feed's state, its next due time and the poll's counts in one round trip."""
         state.next_due = at
         pipe = self.redis.pipeline(transaction=False)
         self.book.save(state, pipe)
         self.schedule.reschedule({state.id: at}, pipe)
+        tally.write(pipe, self.keys)
         pipe.execute()
         self.leases.pop(state.id, None)
+
+
+def _polled(status: str, began: float) -> Tally:
+    """The counts every poll makes: its status and how long it took since `began`."""
+    tally = Tally()
+    tally.count(POLLS, status)
+    tally.observe(POLL_SECONDS, time.perf_counter() - began)
+    return tally
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

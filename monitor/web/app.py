@@ -33,6 +33,7 @@ def create_app(client: redis.Redis, settings: Settings, token: str = "") -> Star
         Route("/feeds", pages.feeds),
         Route("/pipeline", pages.pipeline),
         Route("/healthz", pages.healthz),
+        Route("/metrics", pages.metrics),
         Route(SIGN_IN, pages.sign_in_form),
         Route(SIGN_IN, pages.sign_in, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

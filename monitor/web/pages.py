@@ -20,6 +20,8 @@ from monitor.redelivery import redeliver as redeliver_dead
 from monitor.silence import Silence, SilenceBook, silence_length
 from monitor.web import views
 from monitor.web.guard import SESSION_COOKIE, Guard
+from monitor.web.metrics import CONTENT_TYPE as METRICS_TYPE
+from monitor.web.metrics import render_metrics
 from workers.runtime import context_of
 
 NAV = (
@@ -181,6 +183,12 @@ def healthz(request: Request) -> Response:
         return JSONResponse({"ok": False, "problems": [f"Redis does not answer: {exc}"]}, 503)
     problems = report["problems"]
     return JSONResponse({"ok": not problems, "problems": problems}, 503 if problems else 200)
+
+
+def metrics(request: Request) -> Response:
+    """Prometheus's text format, read from Redis at the scrape (monitor.web.metrics)."""
+    here = board(request)
+    return Response(render_metrics(here.client, here.keys), media_type=METRICS_TYPE)
 
 
 def sign_in_form(request: Request) -> Response:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.heartbeat import Heartbeat
 from monitor.keyspace import Keyspace
@@ -168,3 +169,19 @@ def test_hostile_or_odd_requests_do_not_break_pages(env: dict[str, str]) -> None
         assert http.get("/feeds", params={"errors": "<1>"}).status_code == 200
         with pytest.raises(httpx.HTTPStatusError):
             http.get("/../../etc/passwd").raise_for_status()
+
+
+def test_metrics_parse_with_prometheus_own_parser(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    put_story(redis_client, keys, "story-m", ["قصف على قاعدة عين الأسد"])
+    Heartbeat(redis_client, keys, "worker").beat()
+    with dashboard(env) as board, board.client() as http:
+        scraped = http.get("/metrics")
+    assert scraped.status_code == 200
+    assert scraped.headers["content-type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(scraped.text)}
+    [sent] = [s for s in families["monitor_deliveries"].samples if s.name.endswith("_total")]
+    assert (sent.labels, sent.value) == ({"channel": "hook", "outcome": "sent"}, 1.0)
+    alive = {s.labels["role"]: s.value for s in families["monitor_processes_alive"].samples}
+    assert alive["worker"] == 1.0
