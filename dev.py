@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set-up and tasks on a machine with only Python.
 
-    python3 dev.py test              ruff, mypy and the whole test suite
+    python3 dev.py test              ruff, mypy and the whole test suite (as root, first
+                                     apt-get installs chromium and fonts-noto-core if missing)
     python3 dev.py monitor [ARGS]    the `monitor` command (default: `monitor run`)
 
 Both create `.venv` and install the project into it when needed. The monitor runs in
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -31,6 +33,9 @@ PROJECT_DEFAULTS = {
 }
 """Settings the monitor would otherwise look for in the current directory."""
 
+SYSTEM_PACKAGES = ("chromium", "fonts-noto-core")
+"""Debian packages the browser tests need: the browser they drive, and its Arabic glyphs."""
+
 
 def ensure_installed() -> None:
     """Create the virtual environment and install the project with its dev tools."""
@@ -46,12 +51,47 @@ def ensure_installed() -> None:
     STAMP.write_text(wanted)
 
 
+def missing_system_packages() -> list[str]:
+    """The SYSTEM_PACKAGES not installed (without dpkg: chromium, unless it is on PATH)."""
+    if shutil.which("dpkg-query") is None:
+        return [] if shutil.which("chromium") else ["chromium"]
+    listed = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *SYSTEM_PACKAGES],
+        capture_output=True,
+        text=True,
+    )
+    installed = {
+        line.split()[0] for line in listed.stdout.splitlines() if line.endswith(" installed")
+    }
+    return [name for name in SYSTEM_PACKAGES if name not in installed]
+
+
+def ensure_system_packages() -> None:
+    """Install the missing SYSTEM_PACKAGES as root (CI); otherwise say how, and go on: the
+    browser tests then skip, or fail under CI=true."""
+    missing = missing_system_packages()
+    if not missing:
+        return
+    names = " ".join(missing)
+    if getattr(os, "geteuid", lambda: -1)() != 0 or shutil.which("apt-get") is None:
+        print(f"{names} missing: browser tests will skip; sudo apt-get install {names}", flush=True)
+        return
+    print(f"installing {names} with apt-get for the browser tests", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    apt = ["apt-get", "-qq", "-o", "DPkg::Lock::Timeout=600"]
+    for step in (["update"], ["install", "-y", "--no-install-recommends", *missing]):
+        if subprocess.run([*apt, *step], env=env, stdout=subprocess.DEVNULL).returncode != 0:
+            print(f"apt-get {step[0]} failed: browser tests will skip (fail under CI)", flush=True)
+            return
+
+
 def run(*command: str) -> int:
     print("$", " ".join(command), flush=True)
     return subprocess.run(command, cwd=ROOT).returncode
 
 
 def test(pytest_args: list[str]) -> int:
+    ensure_system_packages()
     checks = [
         (str(BIN / "ruff"), "check", "."),
         (str(BIN / "ruff"), "format", "--check", "."),

@@ -43,9 +43,12 @@ def test_a_dead_letter_is_redelivered_once_from_the_page(
         with dashboard(env) as board, board.client() as http:
             page = http.get("/deliveries").text
             assert "HTTP 400" in page and "Redeliver" in page
-            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-            assert csrf is not None
-            form = {"csrf": csrf.group(1), "story": "s1", "update": "0", "channel": "hook"}
+            # The form as the page carries it, hidden fields and all.
+            action = page.index('action="/deliveries/redeliver"')
+            form = dict(
+                re.findall(r'name="(\w+)" value="([^"]*)"', page[action:].split("</form>")[0])
+            )
+            assert form == {"csrf": form["csrf"], "story": "s1", "update": "0", "channel": "hook"}
             again = http.post("/deliveries/redeliver", data=form)
             assert again.status_code == 303 and again.headers["location"] == "/deliveries"
             twice = http.post("/deliveries/redeliver", data=form)

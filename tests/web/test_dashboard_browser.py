@@ -1,0 +1,118 @@
+"""The dashboard in a real headless Chromium: every page loads with no console error and no
+CSP violation (the `page` fixture fails the test otherwise) and is saved as a screenshot;
+hostile feed text, feedparser's own sanitizer tests among it, renders inert; a story is
+silenced from its page."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+import redis
+from playwright.sync_api import Page
+
+from monitor.keyspace import Keyspace
+from monitor.silence import SilenceBook
+from tests.processes import env_for
+from tests.web.browser import HOSTILE, BrowserLog, assert_no_script_ran, screenshot
+from tests.web.dashboard import dashboard, put_story
+
+SANITIZE = Path(__file__).resolve().parents[3] / "shared/corpus/feedparser/wellformed/sanitize"
+"""feedparser's tests of hostile markup in feeds: what the dashboard must show as text."""
+
+PAGES = {
+    "overview": "/",
+    "alerts": "/alerts",
+    "story": "/stories/story-1",
+    "silences": "/silences",
+    "deliveries": "/deliveries",
+    "feeds": "/feeds",
+    "pipeline": "/pipeline",
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path, redis_url: str, keys: Keyspace) -> dict[str, str]:
+    (tmp_path / "channels.yaml").write_text("channels: []\n", encoding="utf-8")
+    return env_for(tmp_path, redis_url, keys.prefix)
+
+
+def hostile_payloads() -> list[str]:
+    """The entry text of every hostile feed in feedparser's sanitizer tests, unescaped once
+    (so that `&lt;script&gt;` comes as `<script>`), and the harness's own."""
+    found = list(HOSTILE)
+    for path in sorted(SANITIZE.glob("*.xml")):
+        if path.name.startswith("acceptable_"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for body in re.findall(r"<(?:content|summary|description|title)[^>]*>(.*?)</", text, re.S):
+            found.append(html.unescape(body)[:400])
+    return found
+
+
+def test_every_page_loads_clean_in_a_browser(
+    page: Page, env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    titles = ["قصف بطائرات مسيرة على قاعدة عين الأسد غرب العراق", "Drone strike on Ain al-Asad"]
+    put_story(redis_client, keys, "story-1", titles)
+    for width in (1280, 390):  # a desk and a phone
+        page.set_viewport_size({"width": width, "height": 900})
+        with dashboard(env) as board:
+            for name, path in PAGES.items():
+                answer = page.goto(board.url + path)
+                assert answer is not None and answer.status == 200, (path, answer)
+                assert page.locator("nav").is_visible()
+                screenshot(page, f"{name}-{width}")
+    # The alert shows the Arabic headline, its quote with the matched words marked, and
+    # both sources; the Arabic runs right to left.
+    with dashboard(env) as board:
+        page.goto(board.url + "/alerts")
+        alert = page.locator("article.alert").first
+        assert titles[0] in alert.inner_text()
+        assert alert.locator("mark").count() == 1
+        assert alert.locator(".sources li").count() == 2
+        direction = alert.locator("blockquote").evaluate("e => getComputedStyle(e).direction")
+        assert direction == "rtl"
+
+
+def test_hostile_feed_text_renders_inert(
+    page: Page,
+    browser_log: BrowserLog,
+    env: dict[str, str],
+    redis_client: redis.Redis,
+    keys: Keyspace,
+) -> None:
+    payloads = hostile_payloads()
+    assert len(payloads) > 300, "feedparser's sanitizer tests are missing"
+    chunks = [payloads[start : start + 60] for start in range(0, len(payloads), 60)]
+    for number, chunk in enumerate(chunks):
+        links = ["javascript:window.__canary('link')"] * len(chunk)
+        put_story(redis_client, keys, f"hostile-{number}", chunk, links, quote=chunk[0])
+    with dashboard(env) as board:
+        page.goto(board.url + "/alerts")
+        assert HOSTILE[0] in page.inner_text("main")  # shown as text, not run
+        screenshot(page, "hostile-alerts")
+        for number in range(len(chunks)):
+            page.goto(f"{board.url}/stories/hostile-{number}")
+            hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
+            assert not [href for href in hrefs if href.startswith("javascript:")]
+        screenshot(page, "hostile-story")
+        page.wait_for_timeout(500)  # what an onload or a timer would have done by now
+        assert_no_script_ran(page, browser_log)
+
+
+def test_a_story_is_silenced_from_its_page(
+    page: Page, env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    put_story(redis_client, keys, "story-s", ["قصف على قاعدة عين الأسد"])
+    with dashboard(env) as board:
+        page.goto(board.url + "/stories/story-s")
+        page.fill("input[name=for]", "2h")
+        page.click("form.inline button")
+        page.wait_for_url(board.url + "/silences")
+        assert "story-s" in page.inner_text("main")
+        screenshot(page, "silenced")
+    [silence] = SilenceBook(redis_client, keys).active(0)
+    assert silence.story == "story-s" and silence.comment == "from the story page"
