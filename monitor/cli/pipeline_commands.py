@@ -43,8 +43,13 @@ def _clock_times(items: list[Item], start: float) -> list[float]:
 @click.command("replay")
 @click.option("--rules", type=click.Path(path_type=Path), help="Rules file or directory.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per notification.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Into the monitor's own records (the dashboard, `monitor alerts`), not a scratch space.",
+)
 @click.argument("inputs", nargs=-1, required=True)
-def replay_command(rules: Path | None, as_json: bool, inputs: tuple[str, ...]) -> None:
+def replay_command(rules: Path | None, as_json: bool, keep: bool, inputs: tuple[str, ...]) -> None:
     """Run INPUT items through the whole pipeline, on a clock driven by their published times.
 
     Exits 1 at the end when a line of an input could not be read; the other items are replayed.
@@ -53,11 +58,13 @@ def replay_command(rules: Path | None, as_json: bool, inputs: tuple[str, ...]) -
     started = time.monotonic()
     items, problems = _read(inputs)
     with redis_connection(settings, announce) as client:
-        keys = Keyspace(f"{settings.prefix}:replay:{uuid.uuid4().hex[:12]}")
+        scratch = f"{settings.prefix}:replay:{uuid.uuid4().hex[:12]}"
+        keys = Keyspace(settings.prefix if keep else scratch)
         try:
             queued, records = _replay(client, keys, settings, items)
         finally:
-            _drop(client, keys)
+            if not keep:
+                _drop(client, keys)
     _print_records(records, as_json)
     announce(_replay_summary(queued, records, time.monotonic() - started))
     if problems:

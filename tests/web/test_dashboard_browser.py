@@ -15,7 +15,8 @@ from playwright.sync_api import Page
 
 from monitor.keyspace import Keyspace
 from monitor.silence import SilenceBook
-from tests.processes import env_for
+from tests.conftest import RULES_DIR, SEEDS
+from tests.processes import env_for, monitor
 from tests.web.browser import HOSTILE, BrowserLog, assert_no_script_ran, screenshot
 from tests.web.dashboard import dashboard, put_story
 
@@ -116,3 +117,30 @@ def test_a_story_is_silenced_from_its_page(
         screenshot(page, "silenced")
     [silence] = SilenceBook(redis_client, keys).active(0)
     assert silence.story == "story-s" and silence.comment == "from the story page"
+
+
+def test_replayed_seeds_show_as_stories_with_their_sources_and_marked_words(
+    page: Page, env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    # The real pipeline, from the command line: `monitor replay --keep` into the records.
+    env = {**env, "MONITOR_RULES": str(RULES_DIR)}
+    replayed = monitor("replay", "--keep", *map(str, SEEDS), env=env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "3 notification(s), 3 stories" in replayed.stderr
+    with dashboard(env) as board:
+        page.goto(board.url + "/alerts")
+        alerts = page.locator("article.alert")
+        assert alerts.count() == 3
+        sources = [alerts.nth(n).locator(".sources li").count() for n in range(3)]
+        assert sorted(sources) == [1, 1, 3]
+        assert all(alerts.nth(n).locator("mark").count() >= 1 for n in range(3))
+        screenshot(page, "seeds-alerts")
+        widest = alerts.nth(sources.index(3))
+        widest.locator("h3 a").click()
+        page.wait_for_url(re.compile(r".*/stories/.+"))
+        assert page.locator("main ol > li").count() == 3
+        assert page.locator("main ol mark").count() >= 3
+        screenshot(page, "seeds-story")
+        page.goto(board.url + "/")
+        assert page.inner_text("#alerts-today").strip().isdigit()
+        screenshot(page, "seeds-overview")
