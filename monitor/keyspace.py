@@ -26,6 +26,11 @@ class Keyspace:
         """JSON of an item kept for the dashboard and notifications."""
         return f"{self.prefix}:item:{digest(item_id)}"
 
+    @property
+    def every_item(self) -> str:
+        """The pattern (for SCAN) of every kept item's key."""
+        return f"{self.prefix}:item:*"
+
     def story(self, story_id: str) -> str:
         """JSON of one story."""
         return f"{self.prefix}:story:{story_id}"

@@ -31,6 +31,8 @@ def create_app(client: redis.Redis, settings: Settings, token: str = "") -> Star
         Route("/deliveries", pages.deliveries),
         Route("/deliveries/redeliver", pages.redeliver, methods=["POST"]),
         Route("/feeds", pages.feeds),
+        Route("/rules", pages.rules),
+        Route("/rules/{rule_id}", pages.rule),
         Route("/pipeline", pages.pipeline),
         Route("/healthz", pages.healthz),
         Route("/metrics", pages.metrics),

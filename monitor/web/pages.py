@@ -18,7 +18,7 @@ from monitor.queue import enqueue_delivery
 from monitor.redelivery import RedeliveryError
 from monitor.redelivery import redeliver as redeliver_dead
 from monitor.silence import Silence, SilenceBook, silence_length
-from monitor.web import views
+from monitor.web import rules_view, views
 from monitor.web.guard import SESSION_COOKIE, Guard
 from monitor.web.metrics import CONTENT_TYPE as METRICS_TYPE
 from monitor.web.metrics import render_metrics
@@ -30,6 +30,7 @@ NAV = (
     ("/silences", "Silences"),
     ("/deliveries", "Deliveries"),
     ("/feeds", "Feeds"),
+    ("/rules", "Rules"),
     ("/pipeline", "Pipeline"),
 )
 
@@ -163,6 +164,21 @@ async def redeliver(request: Request) -> Response:
         data = {**views.deliveries(here, time.time()), "error": str(exc)}
         return show(request, "deliveries.html", data, "Deliveries", 409)
     return RedirectResponse("/deliveries", status_code=303)
+
+
+def rules(request: Request) -> Response:
+    return show(request, "rules.html", rules_view.rules(board(request)), "Rules")
+
+
+def rule(request: Request) -> Response:
+    """A rule's retro-hunt: run it over the items kept in the last `days` days."""
+    rule_id = request.path_params["rule_id"]
+    given = request.query_params.get("days", "1")
+    days = max(1, min(int(given), 365)) if given.isdigit() else 1
+    found = rules_view.hunt(board(request), rule_id, days) if _ID.fullmatch(rule_id) else None
+    if found is None:
+        return show(request, "error.html", {"error": "no such rule"}, "Rule", 404)
+    return show(request, "rule.html", found, f"Rule {rule_id}")
 
 
 def feeds(request: Request) -> Response:

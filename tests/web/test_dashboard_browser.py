@@ -30,6 +30,7 @@ PAGES = {
     "silences": "/silences",
     "deliveries": "/deliveries",
     "feeds": "/feeds",
+    "rules": "/rules",
     "pipeline": "/pipeline",
 }
 
@@ -144,3 +145,12 @@ def test_replayed_seeds_show_as_stories_with_their_sources_and_marked_words(
         page.goto(board.url + "/")
         assert page.inner_text("#alerts-today").strip().isdigit()
         screenshot(page, "seeds-overview")
+        # The rules, counted; and a retro-hunt of one over the items kept.
+        page.goto(board.url + "/rules")
+        row = page.locator("tr", has=page.locator("code", has_text="us-iraq-talks"))
+        assert int(row.locator("td").nth(3).inner_text()) >= 1
+        row.locator("a").click()
+        page.wait_for_url(re.compile(r".*/rules/us-iraq-talks\?days=1"))
+        assert page.locator("main ol > li").count() >= 3
+        assert page.locator("main ol mark").count() >= 3
+        screenshot(page, "seeds-rule-hunt")

@@ -21,7 +21,7 @@ from monitor.web.guard import CSP, TOKEN_ENV
 from tests.processes import env_for, monitor, wait_until
 from tests.web.dashboard import dashboard, put_story
 
-PAGES = ("/", "/alerts", "/silences", "/deliveries", "/feeds", "/pipeline")
+PAGES = ("/", "/alerts", "/silences", "/deliveries", "/feeds", "/rules", "/pipeline")
 
 HOSTILE = [
     '<script>window.__canary("title")</script>',
@@ -62,6 +62,9 @@ def test_every_page_and_its_json_twin_with_the_safety_headers(
         [sent] = alerts["notifications"]
         assert sent["story"] == "story-1" and len(sent["links"]) == 2
         assert http.get("/stories/no-such-story").status_code == 404
+        assert http.get("/rules/no-such-rule").status_code == 404
+        hunted = http.get("/rules/us-iraq-talks", params={"days": "x", "format": "json"})
+        assert hunted.status_code == 200 and hunted.json()["days"] == 1
         assert http.get("/stories/" + "x" * 300).status_code == 404
         fragment = http.get("/", headers={"X-Fragment": "1"}).text
         assert "<nav>" not in fragment and "alerts today" in fragment
