@@ -98,6 +98,23 @@ class History:
         still = [a for a, m in zip(failing, marks, strict=True) if as_text(m or b"") not in DONE]
         return still[-limit:] if limit > 0 else []
 
+    def recent_items(self, days: float) -> list[Item]:
+        """The items kept from no longer than `days` days ago, newest first (an item's age is
+        the retention less the time its record has left)."""
+        names = list(self.redis.scan_iter(match=self.keys.every_item, count=1000))
+        aged: list[tuple[float, Item]] = []
+        for start in range(0, len(names), 500):
+            with self.redis.pipeline(transaction=False) as pipe:
+                for name in names[start : start + 500]:
+                    pipe.get(name)
+                    pipe.ttl(name)
+                found = pipe.execute()
+            for raw, left in zip(found[::2], found[1::2], strict=True):
+                age = self.retention - max(int(left), 0)
+                if raw is not None and age <= days * 86_400:
+                    aged.append((age, Item.model_validate_json(raw)))
+        return [item for _, item in sorted(aged, key=lambda pair: pair[0])]
+
     def failed_jobs(self, limit: int = 20) -> list[dict[str, Any]]:
         """Jobs that failed for good, as records: what they carried, why and when they failed."""
         return [

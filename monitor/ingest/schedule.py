@@ -74,6 +74,13 @@ class Schedule:
         """Set when feeds are next due (in `pipe` when given)."""
         (pipe or self.redis).zadd(self.keys.schedule, due, xx=True)
 
+    def poll_now(self, feed_id: str, now: float) -> bool:
+        """Make a listed feed due at `now` unless it already is; False when it is not listed."""
+        if self.redis.zscore(self.keys.schedule, feed_id) is None:
+            return False
+        self.redis.zadd(self.keys.schedule, {feed_id: now}, xx=True, lt=True)
+        return True
+
     def next_due(self, feed_id: str) -> float | None:
         score = self.redis.zscore(self.keys.schedule, feed_id)
         return float(score) if score is not None else None

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from monitor.delivery import DeliveryJob
+from monitor.ingest.schedule import Schedule
 from monitor.queue import enqueue_delivery
 from monitor.redelivery import RedeliveryError
 from monitor.redelivery import redeliver as redeliver_dead
@@ -130,6 +131,29 @@ async def add_silence(request: Request) -> Response:
     return RedirectResponse("/silences", status_code=303)
 
 
+async def extend_silence(request: Request) -> Response:
+    """Push a silence's end later by the length asked for (within the longest a silence
+    may last from now)."""
+    form = await request.form()
+    silence_id = request.path_params["silence_id"]
+    if not guard(request).csrf_ok(str(form.get("csrf", ""))) or not _ID.fullmatch(silence_id):
+        return _refused(request)
+    book = SilenceBook(board(request).client, board(request).keys)
+    now = time.time()
+    found = [s for s in book.active(now) if s.id == silence_id]
+    try:
+        longer = silence_length(str(form.get("for", "")).strip() or "0s")
+        if not found:
+            raise ValueError("that silence has ended or been removed")
+        ends = found[0].ends + longer
+        silence_length(f"{max(1, round(ends - now))}s")  # no further than the longest silence
+    except ValueError as exc:
+        data = {**views.silences(board(request), now), "form": {}, "error": _said(exc)}
+        return show(request, "silences.html", data, "Silences", 400)
+    book.add(found[0].model_copy(update={"ends": ends}))
+    return RedirectResponse("/silences", status_code=303)
+
+
 async def expire_silence(request: Request) -> Response:
     form = await request.form()
     silence_id = request.path_params["silence_id"]
@@ -179,6 +203,27 @@ def rule(request: Request) -> Response:
     if found is None:
         return show(request, "error.html", {"error": "no such rule"}, "Rule", 404)
     return show(request, "rule.html", found, f"Rule {rule_id}")
+
+
+def feed(request: Request) -> Response:
+    feed_id = request.path_params["feed_id"]
+    found = views.feed(board(request), feed_id) if _ID.fullmatch(feed_id) else None
+    if found is None:
+        return show(request, "error.html", {"error": "no such feed in the feeds file"}, "Feed", 404)
+    return show(request, "feed.html", found, f"Feed {feed_id}")
+
+
+async def poll_now(request: Request) -> Response:
+    """Make a feed due now: the next poller to look polls it."""
+    form = await request.form()
+    feed_id = request.path_params["feed_id"]
+    if not guard(request).csrf_ok(str(form.get("csrf", ""))) or not _ID.fullmatch(feed_id):
+        return _refused(request)
+    here = board(request)
+    if not any(spec.id == feed_id for spec in here.feeds()):
+        return show(request, "error.html", {"error": "no such feed in the feeds file"}, "Feed", 404)
+    Schedule(here.client, here.keys).poll_now(feed_id, time.time())
+    return RedirectResponse(f"/feeds/{feed_id}", status_code=303)
 
 
 def feeds(request: Request) -> Response:

@@ -3,15 +3,11 @@ that runs one rule over the items kept in the last days, with the matched words 
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-import redis
 
 from monitor import counters
 from monitor.errors import RuleError
 from monitor.item import Item
-from monitor.keyspace import Keyspace, as_text
 from monitor.quote import quote_for
 from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
@@ -56,7 +52,7 @@ def hunt(board: Board, rule_id: str, days: int) -> dict[str, Any] | None:
         rule = None
     if rule is None:
         return None
-    items = kept_items(board.client, board.keys, board.settings.retention_seconds, days)
+    items = board.history().recent_items(days)
     return {
         "rule": rule.id,
         "rule_title": rule.spec.title,
@@ -64,25 +60,6 @@ def hunt(board: Board, rule_id: str, days: int) -> dict[str, Any] | None:
         "searched": len(items),
         "hits": _hits(rule, items)[:HUNT_LIMIT],
     }
-
-
-def kept_items(client: redis.Redis, keys: Keyspace, retention: int, days: int) -> list[Item]:
-    """The items kept no longer than `days` days ago (an item's age is its retention less
-    the time its record has left), newest first."""
-    names = list(client.scan_iter(match=keys.every_item, count=1000))
-    aged: list[tuple[float, Item]] = []
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
-        with client.pipeline(transaction=False) as pipe:
-            for name in chunk:
-                pipe.get(name)
-                pipe.ttl(name)
-            found = pipe.execute()
-        for raw, left in zip(found[::2], found[1::2], strict=True):
-            age = retention - max(int(left), 0)
-            if raw is not None and age <= days * 86_400:
-                aged.append((age, Item.model_validate(json.loads(as_text(raw)))))
-    return [item for _, item in sorted(aged, key=lambda pair: pair[0])]
 
 
 def _hits(rule: Rule, items: list[Item]) -> list[dict[str, Any]]:

@@ -199,8 +199,43 @@ def silence_row(silence: Silence, now: float) -> dict[str, Any]:
 
 
 def silences(board: Board, now: float) -> dict[str, Any]:
+    """The silences in force, each with the stories of recent notifications it covers."""
     active = SilenceBook(board.client, board.keys).active(now)
-    return {"silences": [silence_row(s, now) for s in sorted(active, key=lambda s: s.ends)]}
+    rows = alert_list(board.history(), now, 500).rows()
+    sent = [row for row in rows if row["kind"] == "notification"]
+    return {
+        "silences": [
+            {**silence_row(s, now), "covers": _covered(s, sent, now)}
+            for s in sorted(active, key=lambda s: s.ends)
+        ]
+    }
+
+
+def _covered(silence: Silence, sent: list[dict[str, Any]], now: float) -> list[str]:
+    """The stories of `sent` notifications that `silence` quiets now."""
+    stories: dict[str, None] = {}
+    for row in sent:
+        texts = [row["title"], row["text"]]
+        rules = row.get("rules") or [row["rule"]]
+        if any(silence.covers(rule, row["story"], row["sources"], texts, now) for rule in rules):
+            stories[row["story"]] = None
+    return list(stories)
+
+
+def feed(board: Board, feed_id: str, limit: int = 50) -> dict[str, Any] | None:
+    """A feed's health and its items kept, newest first; None for a feed not listed."""
+    listed = [spec for spec in board.feeds() if spec.id == feed_id]
+    if not listed:
+        return None
+    [row] = [_timed(row) for row in feed_rows(board.client, board.keys, listed)]
+    kept = board.history().recent_items(days=board.settings.retention_days)
+    mine = [item for item in kept if item.source == feed_id][:limit]
+    return {
+        **row,
+        "items": [
+            {"id": item.id, "title": item.title, "link": safe_link(item.link)} for item in mine
+        ],
+    }
 
 
 def deliveries(board: Board, now: float) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,9 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.heartbeat import Heartbeat
+from monitor.history import History
+from monitor.ingest.schedule import Schedule
+from monitor.item import Item
 from monitor.keyspace import Keyspace
 from monitor.redis_server import EmbeddedRedis
 from monitor.silence import NOTHING_SILENCED, SilenceBook
@@ -188,3 +192,48 @@ def test_metrics_parse_with_prometheus_own_parser(
     assert (sent.labels, sent.value) == ({"channel": "hook", "outcome": "sent"}, 1.0)
     alive = {s.labels["role"]: s.value for s in families["monitor_processes_alive"].samples}
     assert alive["worker"] == 1.0
+
+
+def test_a_silence_shows_what_it_quiets_and_is_extended(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    put_story(redis_client, keys, "story-q", ["قصف على قاعدة عين الأسد"])
+    book = SilenceBook(redis_client, keys)
+    with dashboard(env) as board, board.client() as http:
+        token = csrf_of(http.get("/silences").text)
+        http.post("/silences", data={"rule": "base-attack", "for": "1h", "csrf": token})
+        [silence] = book.active(0)
+        shown = http.get("/silences", params={"format": "json"}).json()["silences"]
+        assert shown[0]["covers"] == ["story-q"]
+        extended = http.post(f"/silences/{silence.id}/extend", data={"for": "2h", "csrf": token})
+        assert extended.status_code == 303
+        [longer] = book.active(0)
+        assert round(longer.ends - silence.ends) == 7200
+        too_far = http.post(f"/silences/{silence.id}/extend", data={"for": "90d", "csrf": token})
+        assert too_far.status_code == 400 and "longest silence" in too_far.text
+        gone = http.post("/silences/nothere/extend", data={"for": "1h", "csrf": token})
+        assert gone.status_code == 400 and "has ended or been removed" in gone.text
+
+
+def test_a_feed_page_lists_its_items_and_polls_it_now(
+    tmp_path: Path, env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - {id: f1, url: 'http://127.0.0.1:9/rss', lang: ar, allow_private: true}\n",
+        encoding="utf-8",
+    )
+    History(redis_client, keys, 3600).record_item(
+        Item(id="i1", source="f1", title="<b>قصف</b> على قاعدة عين الأسد", link="javascript:x")
+    )
+    schedule = Schedule(redis_client, keys)
+    schedule.sync(["f1"], time.time() + 3600)
+    with dashboard(env) as board, board.client() as http:
+        page = http.get("/feeds/f1")
+        assert page.status_code == 200 and "&lt;b&gt;قصف&lt;/b&gt;" in page.text
+        assert 'href="javascript:' not in page.text
+        assert http.get("/feeds/f2").status_code == 404
+        polled = http.post("/feeds/f1/poll", data={"csrf": csrf_of(page.text)})
+        assert polled.status_code == 303 and polled.headers["location"] == "/feeds/f1"
+        due = schedule.next_due("f1")
+        assert due is not None and due <= time.time()
+        assert http.post("/feeds/f1/poll", data={"csrf": "0"}).status_code == 403
