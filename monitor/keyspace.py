@@ -48,6 +48,10 @@ class Keyspace:
         """Sorted set of story ids by the time their next decision is due."""
         return f"{self.prefix}:due"
 
+    def decisions(self, story_id: str) -> str:
+        """List of a story's last decisions (JSON, newest first): why it did or did not notify."""
+        return f"{self.prefix}:decisions:{story_id}"
+
     def notification_log(self, story_id: str) -> str:
         """JSON of the last notification sent for a story."""
         return f"{self.prefix}:nflog:{story_id}"

@@ -6,10 +6,12 @@ through the `enqueue_delivery` callable it is given.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 
 import redis
+from redis.client import Pipeline as RedisPipeline
 
 from monitor.channels import Channel, route
 from monitor.clock import Clock
@@ -39,6 +41,10 @@ from monitor.stories.entry import story_entry
 from monitor.stories.story import Story
 
 EnqueueDelivery = Callable[[DeliveryJob], None]
+
+
+DECISIONS_KEPT = 20
+"""Decisions kept per story for its page: its whole life, for all but the busiest."""
 
 
 class Pipeline:
@@ -145,8 +151,33 @@ class Pipeline:
                     record.model_dump_json(),
                     ex=self.history.retention,
                 )
+            self._record_decision(pipe, story, decision, update, names, now)
             tally.write(pipe, self.keys)
             pipe.execute()
+
+    def _record_decision(
+        self,
+        pipe: RedisPipeline,
+        story: Story,
+        decision: Decision,
+        update: int,
+        names: list[str],
+        now: float,
+    ) -> None:
+        """The decision and its reason, kept with the story for its page (the last few)."""
+        key = self.keys.decisions(story.id)
+        shown = {
+            "at": now,
+            "notify": decision.notify,
+            "reason": decision.reason.value,
+            "update": update if decision.notify else None,
+            "items": len(story.items),
+            "channels": names,
+            "again_at": decision.again_at,
+        }
+        pipe.lpush(key, json.dumps(shown))
+        pipe.ltrim(key, 0, DECISIONS_KEPT - 1)
+        pipe.expire(key, self.history.retention)
 
     def _destinations(self, story: Story, update: int) -> list[str]:
         """The channels a notification of the story goes to, by the routes of all its rules."""

@@ -4,6 +4,7 @@ the templates escape it, and links keep only http and https addresses."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -184,6 +185,13 @@ def story(board: Board, story_id: str, now: float) -> dict[str, Any] | None:
             for item in found.items
         ],
         "deliveries": rows,
+        "decisions": [
+            {**d, "at": iso(d["at"]), "again_at": iso(d["again_at"]) if d["again_at"] else None}
+            for d in (
+                json.loads(raw)
+                for raw in board.client.lrange(board.keys.decisions(story_id), 0, -1)
+            )
+        ],
     }
 
 

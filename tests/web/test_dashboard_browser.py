@@ -141,6 +141,9 @@ def test_replayed_seeds_show_as_stories_with_their_sources_and_marked_words(
         page.wait_for_url(re.compile(r".*/stories/.+"))
         assert page.locator("main ol > li").count() == 3
         assert page.locator("main ol mark").count() >= 3
+        # The decision that sent it, with its reason.
+        decisions = page.locator("table", has=page.locator("th", has_text="decision"))
+        assert "new story" in decisions.inner_text()
         screenshot(page, "seeds-story")
         page.goto(board.url + "/")
         assert page.inner_text("#alerts-today").strip().isdigit()
