@@ -18,8 +18,10 @@ from monitor.clock import span
 from monitor.history import History
 from monitor.ingest.feed_report import feed_rows
 from monitor.ingest.feeds import FeedSpec, load_feeds
+from monitor.ingest.poller_health import PollerRoster, describe
 from monitor.keyspace import Keyspace
 from monitor.notification import Quote
+from monitor.queue import rq, rq_queue
 from monitor.settings import Settings
 from monitor.silence import Silence, SilenceBook
 from monitor.status import iso, status_report
@@ -275,6 +277,11 @@ def _timed(row: dict[str, Any]) -> dict[str, Any]:
 def pipeline(board: Board, now: float) -> dict[str, Any]:
     return {
         "status": status_report(board.client, board.keys, now, bool(board.feeds())),
+        "started": started_jobs(board),
+        "pollers": [
+            {**health.model_dump(), "said": describe(health, now)}
+            for health in PollerRoster(board.client, board.keys).all()
+        ],
         "failed_jobs": [
             {**job, "at_iso": iso(job["at"]) if job["at"] else None}
             for job in board.history().failed_jobs()
@@ -284,3 +291,31 @@ def pipeline(board: Board, now: float) -> dict[str, Any]:
 
 def clock() -> float:
     return time.time()
+
+
+def started_jobs(board: Board) -> list[dict[str, Any]]:
+    """The jobs running now, each with what it carries in a few words (feed text: escaped
+    by the template like the rest)."""
+    found = []
+    for name in (board.keys.match_queue, board.keys.deliver_queue):
+        queue = rq_queue(board.client, name)
+        for job_id in queue.started_job_registry.get_job_ids(cleanup=False):
+            job = queue.fetch_job(job_id)
+            if job is not None:
+                found.append({"job": job.id, "queue": name, **_carries(job)})
+    return found
+
+
+def _carries(job: rq.job.Job) -> dict[str, Any]:
+    payload = job.args[0] if job.args and isinstance(job.args[0], dict) else {}
+    items = payload.get("items") or []
+    note = payload.get("notification") or {}
+    started = job.started_at.timestamp() if job.started_at else None
+    return {
+        "started": iso(started) if started else None,
+        "worker": job.worker_name or "",
+        "items": len(items),
+        "first_title": str(items[0].get("title", ""))[:200] if items else "",
+        "channel": payload.get("channel", ""),
+        "story": note.get("story", ""),
+    }

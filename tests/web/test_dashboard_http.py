@@ -16,14 +16,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.heartbeat import Heartbeat
 from monitor.history import History
+from monitor.ingest.poller_health import PollerHealth, PollerRoster
 from monitor.ingest.schedule import Schedule
 from monitor.item import Item
 from monitor.keyspace import Keyspace
+from monitor.queue import enqueue, rq_queue
 from monitor.redis_server import EmbeddedRedis
 from monitor.silence import NOTHING_SILENCED, SilenceBook
 from monitor.web.guard import CSP, TOKEN_ENV
 from tests.processes import env_for, monitor, wait_until
 from tests.web.dashboard import dashboard, put_story
+from workers.worker import MonitorWorker
 
 PAGES = ("/", "/alerts", "/silences", "/deliveries", "/feeds", "/rules", "/pipeline")
 
@@ -237,3 +240,23 @@ def test_a_feed_page_lists_its_items_and_polls_it_now(
         due = schedule.next_due("f1")
         assert due is not None and due <= time.time()
         assert http.post("/feeds/f1/poll", data={"csrf": "0"}).status_code == 403
+
+
+def test_the_pipeline_shows_running_jobs_escaped_and_the_pollers(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    queue = rq_queue(redis_client, keys.match_queue)
+    payload = {"items": [{"id": "x", "title": HOSTILE[0]}]}
+    job = enqueue(queue, "builtins.len", payload, job_id="match-hostile")
+    queue.remove(job.id)  # as a worker takes it
+    MonitorWorker([queue], redis_client, None).prepare_execution(job)
+    PollerRoster(redis_client, keys).save(PollerHealth(id="host:42", last_cycle=time.time()))
+    with dashboard(env) as board, board.client() as http:
+        page = http.get("/pipeline")
+        shown = http.get("/pipeline", params={"format": "json"}).json()
+    assert page.status_code == 200
+    assert "<script>window.__canary" not in page.text
+    assert "&lt;script&gt;window.__canary" in page.text
+    [running] = shown["started"]
+    assert (running["job"], running["items"]) == ("match-hostile", 1)
+    assert shown["pollers"][0]["said"].startswith("poller host:42: last cycle")
