@@ -22,7 +22,8 @@ from tests.test_delivery import NOTE
 from tests.web.dashboard import dashboard
 
 
-def _dead_letter(client: redis.Redis, keys: Keyspace, url: str) -> None:
+def dead_letter(client: redis.Redis, keys: Keyspace, url: str) -> None:
+    """A delivery of NOTE to a channel `hook` at `url`, dead-lettered (url answers 4xx)."""
     history = History(client, keys, 3600)
     deliverer = Deliverer(client, keys, history, {"hook": Channel("hook", url)})
     job = DeliveryJob(
@@ -35,7 +36,7 @@ def test_a_dead_letter_is_redelivered_once_from_the_page(
     tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
 ) -> None:
     with http_sink() as sink:
-        _dead_letter(redis_client, keys, sink.url(path="/hook/status/400"))
+        dead_letter(redis_client, keys, sink.url(path="/hook/status/400"))
         (tmp_path / "channels.yaml").write_text(
             "channels:\n  - name: hook\n    url_env: HOOK_URL\n", encoding="utf-8"
         )
