@@ -17,10 +17,9 @@ from monitor.keyspace import Keyspace
 from monitor.silence import SilenceBook
 from tests.conftest import RULES_DIR, SEEDS
 from tests.processes import env_for, monitor
-from tests.sink import http_sink
 from tests.web.browser import HOSTILE, BrowserLog, assert_no_script_ran, screenshot
 from tests.web.dashboard import dashboard, put_story
-from tests.web.test_redelivery import dead_letter
+from tests.web.test_redelivery import dead_lettered
 
 SANITIZE = Path(__file__).resolve().parents[3] / "shared/corpus/feedparser/wellformed/sanitize"
 """feedparser's tests of hostile markup in feeds: what the dashboard must show as text."""
@@ -164,12 +163,7 @@ def test_replayed_seeds_show_as_stories_with_their_sources_and_marked_words(
 def test_a_dead_letter_redelivered_by_a_click_arrives_once(
     page: Page, tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
 ) -> None:
-    with http_sink() as sink:
-        dead_letter(redis_client, keys, sink.url(path="/hook/status/400"))
-        (tmp_path / "channels.yaml").write_text(
-            "channels:\n  - name: hook\n    url_env: HOOK_URL\n", encoding="utf-8"
-        )
-        env = env_for(tmp_path, redis_url, keys.prefix, HOOK_URL=sink.url())
+    with dead_lettered(tmp_path, redis_url, redis_client, keys) as (sink, env):
         with dashboard(env) as board:
             page.goto(board.url + "/deliveries")
             screenshot(page, "dead-letter")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,30 +19,36 @@ from monitor.history import History
 from monitor.keyspace import Keyspace
 from monitor.redelivery import RedeliveryError, redeliver
 from tests.processes import env_for, monitor
-from tests.sink import http_sink
+from tests.sink import Sink, http_sink
 from tests.test_delivery import NOTE
 from tests.web.dashboard import dashboard
 
 
-def dead_letter(client: redis.Redis, keys: Keyspace, url: str) -> None:
-    """A delivery of NOTE to a channel `hook` at `url`, dead-lettered (url answers 4xx)."""
-    history = History(client, keys, 3600)
-    deliverer = Deliverer(client, keys, history, {"hook": Channel("hook", url)})
-    job = DeliveryJob(
-        prefix=keys.prefix, channel="hook", notification=NOTE, first_attempt=time.time()
-    )
-    assert deliverer.deliver(job, time.time()).result is Result.DEAD
+@contextmanager
+def dead_lettered(
+    tmp_path: Path, redis_url: str, client: redis.Redis, keys: Keyspace
+) -> Iterator[tuple[Sink, dict[str, str]]]:
+    """A delivery of NOTE to a channel `hook` dead-lettered by a 400 from the sink, and
+    the environment of a monitor whose `hook` now points at the working sink."""
+    with http_sink() as sink:
+        history = History(client, keys, 3600)
+        failing = {"hook": Channel("hook", sink.url(path="/hook/status/400"))}
+        job = DeliveryJob(
+            prefix=keys.prefix, channel="hook", notification=NOTE, first_attempt=time.time()
+        )
+        assert Deliverer(client, keys, history, failing).deliver(job, time.time()).result is (
+            Result.DEAD
+        )
+        (tmp_path / "channels.yaml").write_text(
+            "channels:\n  - name: hook\n    url_env: HOOK_URL\n", encoding="utf-8"
+        )
+        yield sink, env_for(tmp_path, redis_url, keys.prefix, HOOK_URL=sink.url())
 
 
 def test_a_dead_letter_is_redelivered_once_from_the_page(
     tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
 ) -> None:
-    with http_sink() as sink:
-        dead_letter(redis_client, keys, sink.url(path="/hook/status/400"))
-        (tmp_path / "channels.yaml").write_text(
-            "channels:\n  - name: hook\n    url_env: HOOK_URL\n", encoding="utf-8"
-        )
-        env = env_for(tmp_path, redis_url, keys.prefix, HOOK_URL=sink.url())
+    with dead_lettered(tmp_path, redis_url, redis_client, keys) as (sink, env):
         with dashboard(env) as board, board.client() as http:
             page = http.get("/deliveries").text
             assert "HTTP 400" in page and "Redeliver" in page
