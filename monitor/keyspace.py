@@ -48,6 +48,11 @@ class Keyspace:
         """Sorted set of story ids by the time their next decision is due."""
         return f"{self.prefix}:due"
 
+    def items_per_minute(self, day: int) -> str:
+        """Hash of items matched in each minute (field: minutes since the epoch) of one UTC
+        day (days since the epoch), for the dashboard's timeline."""
+        return f"{self.prefix}:items_per_minute:{day}"
+
     def decisions(self, story_id: str) -> str:
         """List of a story's last decisions (JSON, newest first): why it did or did not notify."""
         return f"{self.prefix}:decisions:{story_id}"

@@ -43,6 +43,9 @@ from monitor.stories.story import Story
 EnqueueDelivery = Callable[[DeliveryJob], None]
 
 
+TIMELINE_SECONDS = 2 * 86_400
+"""How long a day's items-per-minute counts are kept: the dashboard shows the last 24 h."""
+
 DECISIONS_KEPT = 20
 """Decisions kept per story for its page: its whole life, for all but the busiest."""
 
@@ -88,10 +91,14 @@ class Pipeline:
         tally.observe(MATCH_SECONDS, took)
         for match in (match for matches in found for match in matches):
             tally.count(ALERTS if match.alert else MENTIONS, match.rule)
+        minute = int(time.time() // 60)
+        timeline = self.keys.items_per_minute(minute // 1440)
         with self.redis.pipeline(transaction=False) as pipe:
             for item in items:
                 self.history.record_item(item, pipe)
             tally.write(pipe, self.keys)
+            pipe.hincrby(timeline, str(minute), len(items))
+            pipe.expire(timeline, TIMELINE_SECONDS)
             pipe.execute()
 
     def _group(self, item: Item, alerts: list[Match], now: float) -> None:

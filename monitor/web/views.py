@@ -58,6 +58,7 @@ def overview(board: Board, now: float) -> dict[str, Any]:
     return {
         "status": status_report(board.client, board.keys, now, bool(feeds)),
         "alerts_per_hour": alerts_per_hour(board.client, board.keys, now),
+        "items_per_minute": items_per_minute(board.client, board.keys, now),
         "alerts_today": _alerts_since(board.client, board.keys, now - now % 86_400),
         "alerts_kept": history.alert_count(),
         "failing_feeds": [row["id"] for row in feeds if row["error"]],
@@ -66,6 +67,17 @@ def overview(board: Board, now: float) -> dict[str, Any]:
         "dead_letters": int(board.client.zcard(board.keys.dead_letters)),
         "silences": [silence_row(silence, now) for silence in active],
     }
+
+
+def items_per_minute(client: redis.Redis, keys: Keyspace, now: float) -> list[int]:
+    """Items matched in each of the last 24 h's minutes, oldest first."""
+    minutes = range(int(now // 60) - HOURS * 60 + 1, int(now // 60) + 1)
+    days = sorted({minute // 1440 for minute in minutes})
+    with client.pipeline(transaction=False) as pipe:
+        for day in days:
+            pipe.hgetall(keys.items_per_minute(day))
+        counts = {int(k): int(v) for found in pipe.execute() for k, v in found.items()}
+    return [counts.get(minute, 0) for minute in minutes]
 
 
 def alerts_per_hour(client: redis.Redis, keys: Keyspace, now: float) -> list[int]:

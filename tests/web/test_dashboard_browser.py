@@ -149,6 +149,8 @@ def test_replayed_seeds_show_as_stories_with_their_sources_and_marked_words(
         page.goto(board.url + "/")
         assert page.inner_text("#alerts-today").strip().isdigit()
         screenshot(page, "seeds-overview")
+        overview = page.request.get(board.url + "/?format=json").json()
+        assert sum(overview["items_per_minute"]) == len(SEEDS)  # the minute they were matched
         # The rules, counted; and a retro-hunt of one over the items kept.
         page.goto(board.url + "/rules")
         row = page.locator("tr", has=page.locator("code", has_text="us-iraq-talks"))
