@@ -3,6 +3,9 @@ the guard, over one Redis client."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import redis
@@ -12,6 +15,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from monitor.heartbeat import Heartbeat
+from monitor.keyspace import Keyspace
 from monitor.settings import Settings
 from monitor.web import pages
 from monitor.web.guard import SIGN_IN, Guard, GuardMiddleware
@@ -44,10 +49,42 @@ def create_app(client: redis.Redis, settings: Settings, token: str = "") -> Star
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     guard = Guard(token=token)
-    app = Starlette(routes=routes, middleware=[Middleware(GuardMiddleware, guard=guard)])
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(GuardMiddleware, guard=guard)],
+        lifespan=_beating(client, settings),
+    )
     app.state.board = Board(client, settings)
     app.state.guard = guard
     app.state.templates = Environment(
         loader=PackageLoader("monitor.web", "templates"), autoescape=True
     )
     return app
+
+
+BEAT_EVERY = 5.0
+"""Seconds between the dashboard's heartbeats."""
+
+
+def _beating(
+    client: redis.Redis, settings: Settings
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the dashboard serves, it beats like the workers and pollers (`monitor status`)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        heart = Heartbeat(client, Keyspace(settings.prefix), "dashboard")
+        stopped = threading.Event()
+
+        def beat() -> None:
+            while not stopped.is_set():
+                heart.beat()
+                stopped.wait(BEAT_EVERY)
+
+        threading.Thread(target=beat, name="dashboard heartbeat", daemon=True).start()
+        try:
+            yield
+        finally:
+            stopped.set()
+
+    return lifespan

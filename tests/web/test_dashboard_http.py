@@ -14,7 +14,7 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.heartbeat import Heartbeat
+from monitor.heartbeat import Heartbeat, beats
 from monitor.history import History
 from monitor.ingest.poller_health import PollerHealth, PollerRoster
 from monitor.ingest.schedule import Schedule
@@ -260,3 +260,16 @@ def test_the_pipeline_shows_running_jobs_escaped_and_the_pollers(
     [running] = shown["started"]
     assert (running["job"], running["items"]) == ("match-hostile", 1)
     assert shown["pollers"][0]["said"].startswith("poller host:42: last cycle")
+
+
+def test_the_dashboard_beats_like_the_workers(
+    env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    with dashboard(env):
+        wait_until(
+            lambda: [b for b in beats(redis_client, keys) if b.role == "dashboard"],
+            "the dashboard's heartbeat",
+        )
+        shown = monitor("status", "--json", env=env)
+    roles = [row["role"] for row in json.loads(shown.stdout)["processes"] if row["alive"]]
+    assert roles == ["dashboard"]
