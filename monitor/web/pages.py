@@ -89,7 +89,8 @@ def overview(request: Request) -> Response:
 
 def alerts(request: Request) -> Response:
     params = request.query_params
-    filters = {name: params.get(name, "").strip() for name in ("rule", "channel", "source", "q")}
+    named = ("rule", "channel", "source", "lang", "hours", "q")
+    filters = {name: params.get(name, "").strip() for name in named}
     limit = _limit(params.get("limit", "200"))
     return show(
         request, "alerts.html", views.alerts(board(request), time.time(), filters, limit), "Alerts"

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -110,12 +111,14 @@ def alerts(board: Board, now: float, filters: dict[str, str], limit: int) -> dic
     rows = found.rows()
     stories = _stories(board, {row["story"] for row in rows if row.get("story")})
     sent = [_with_story(row, stories) for row in rows if row["kind"] == "notification"]
-    sent = [row for row in reversed(sent) if _wanted(row, filters)]
+    langs = sorted({lang for row in sent for lang in row["langs"]})
+    sent = [row for row in reversed(sent) if _wanted(row, filters, now)]
     return {
         "filters": filters,
         "notifications": sent,
         "rules": sorted({rule for row in rows for rule in row.get("rules") or []}),
         "channels": sorted({row["channel"] for row in rows if row.get("channel")}),
+        "langs": langs,
         "problems": [row for row in rows if row["kind"] != "notification"],
         "total": found.total,
     }
@@ -135,6 +138,7 @@ def _with_story(row: dict[str, Any], stories: dict[str, Story]) -> dict[str, Any
         "quote": quote_parts(shown.quote) if shown else [(row["text"], False)],
         "quote_text": shown.quote.text if shown else row["text"],
         "links": [item_row(item) for item in items],
+        "langs": sorted({item.lang for item in items if item.lang}),
     }
 
 
@@ -171,7 +175,12 @@ def safe_link(link: str) -> str:
     return link.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def _wanted(row: dict[str, Any], filters: dict[str, str]) -> bool:
+def _wanted(row: dict[str, Any], filters: dict[str, str], now: float) -> bool:
+    if filters.get("lang") and filters["lang"] not in row["langs"]:
+        return False
+    hours = filters.get("hours", "")
+    if hours.isdigit() and datetime.fromisoformat(row["at"]).timestamp() < now - 3600 * int(hours):
+        return False
     if filters.get("rule") and filters["rule"] not in (row.get("rules") or [row["rule"]]):
         return False
     if filters.get("channel") and filters["channel"] != row["channel"]:

@@ -68,6 +68,16 @@ def test_every_page_and_its_json_twin_with_the_safety_headers(
         alerts = http.get("/alerts", params={"format": "json"}).json()
         [sent] = alerts["notifications"]
         assert sent["story"] == "story-1" and len(sent["links"]) == 2
+        assert alerts["langs"] == ["ar"] and sent["langs"] == ["ar"]
+        for params, shown in (
+            ({"lang": "ar"}, 1),
+            ({"lang": "en"}, 0),
+            ({"hours": "1"}, 1),
+            ({"q": "عين الاسد"}, 1),  # written without the hamza: normalised as rules are
+            ({"q": "Baghdad"}, 0),
+        ):
+            found = http.get("/alerts", params={**params, "format": "json"}).json()
+            assert len(found["notifications"]) == shown, params
         assert http.get("/stories/no-such-story").status_code == 404
         assert http.get("/rules/no-such-rule").status_code == 404
         hunted = http.get("/rules/us-iraq-talks", params={"days": "x", "format": "json"})
