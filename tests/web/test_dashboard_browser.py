@@ -6,6 +6,7 @@ silenced from its page."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -175,3 +176,62 @@ def test_a_dead_letter_redelivered_by_a_click_arrives_once(
         worked = monitor("work", "--burst", env=env)
         assert worked.returncode == 0, worked.stderr
     assert len(sink.received) == 2  # the 400 that dead-lettered it, then the redelivery
+
+
+UPDATING_RULE = """\
+id: base-attack
+title: Attack on Ain al-Asad
+severity: high
+policy: {group_wait: 0, repeat_after: 0s}
+terms:
+  base: {mode: exact, words: [عين الأسد]}
+  attack: [هجوم]
+match: {all: [base, attack]}
+"""
+"""A rule whose stories notify each update at once, so that a silence has one to stop."""
+
+REPORTS = {
+    "a": "هجوم بطائرات مسيرة على قاعدة عين الأسد الجوية في محافظة الأنبار غربي العراق",
+    "b": "مصادر أمنية: هجوم بطائرتين مسيرتين استهدف قاعدة عين الأسد الجوية غرب الأنبار فجرا",
+    "c": "تعرضت قاعدة عين الأسد الجوية في الأنبار لهجوم بطائرات مسيرة وأكدت قيادة العمليات",
+}
+"""Three outlets' reports of one attack, each worded its own way: one story."""
+
+
+def test_silencing_a_story_from_its_page_stops_its_next_notification(
+    page: Page, tmp_path: Path, env: dict[str, str], redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "attack.yaml").write_text(UPDATING_RULE, encoding="utf-8")
+    env = {**env, "MONITOR_RULES": str(rules)}
+
+    def report(name: str) -> None:
+        item = {"id": f"item-{name}", "title": REPORTS[name], "source": f"outlet-{name}"}
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+        replayed = monitor("replay", "--keep", str(path), env=env)
+        assert replayed.returncode == 0, replayed.stderr
+
+    def updates() -> list[int]:
+        sent = [json.loads(raw) for raw in redis_client.zrange(keys.alerts, 0, -1)]
+        return sorted(record["update"] for record in sent)
+
+    report("a")
+    report("b")
+    assert updates() == [0, 1]  # the story and its first update both went out
+    with dashboard(env) as board:
+        page.goto(board.url + "/alerts")
+        page.locator("article.alert h3 a").first.click()
+        page.wait_for_url(re.compile(r".*/stories/.+"))
+        page.fill("form.inline input[name=for]", "1h")
+        page.click("form.inline button")
+        page.wait_for_url(board.url + "/silences")
+        report("c")
+        assert updates() == [0, 1]  # the third report joined the story, and said nothing
+        page.goto(board.url + "/alerts")
+        page.locator("article.alert h3 a").first.click()
+        assert page.locator("main ol > li").count() == 3
+        decisions = page.locator("table", has=page.locator("th", has_text="decision"))
+        assert decisions.locator("tbody tr").first.inner_text().count("silenced") == 1
+        screenshot(page, "silenced-story")
