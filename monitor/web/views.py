@@ -5,7 +5,6 @@ the templates escape it, and links keep only http and https addresses."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from monitor.alert_list import alert_list
+from monitor.alert_list import alert_list, public
 from monitor.clock import span
 from monitor.history import History
 from monitor.ingest.feed_report import feed_rows
@@ -232,8 +231,7 @@ def silence_row(silence: Silence, now: float) -> dict[str, Any]:
 def silences(board: Board, now: float) -> dict[str, Any]:
     """The silences in force, each with the stories of recent notifications it covers."""
     active = SilenceBook(board.client, board.keys).active(now)
-    rows = alert_list(board.history(), now, 500).rows()
-    sent = [row for row in rows if row["kind"] == "notification"]
+    sent = [public(record) for record in board.history().alerts(500)]
     return {
         "silences": [
             {**silence_row(s, now), "covers": _covered(s, sent, now)}
@@ -308,10 +306,6 @@ def pipeline(board: Board, now: float) -> dict[str, Any]:
             for job in board.history().failed_jobs()
         ],
     }
-
-
-def clock() -> float:
-    return time.time()
 
 
 def started_jobs(board: Board) -> list[dict[str, Any]]:
