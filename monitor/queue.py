@@ -160,7 +160,29 @@ def enqueue_items(
     return jobs
 
 
+_WAITING = frozenset(
+    {
+        rq.job.JobStatus.QUEUED,
+        rq.job.JobStatus.STARTED,
+        rq.job.JobStatus.SCHEDULED,
+        rq.job.JobStatus.DEFERRED,
+    }
+)
+"""A job under these is still to run (or running): the same id queued again is the same work."""
+
+
 def enqueue(queue: rq.Queue, task: str, payload: dict[str, Any], job_id: str) -> rq.job.Job:
+    """Queue a job under `job_id`, once: a job of that id still waiting in this queue is
+    left as it is.
+
+    The record of one that ended is removed first. RQ would write the new job into it,
+    keeping the expiry the old result was given, and the new job would vanish unrun when
+    that came (a batch queued anew within minutes: a replay, a forgotten claim)."""
+    old = _record_of(queue, job_id)
+    if old is not None and old.get_status(refresh=False) not in _WAITING:
+        old.delete()
+    elif old is not None and old.origin == queue.name:
+        return old
     return queue.enqueue(
         task,
         payload,
@@ -169,6 +191,14 @@ def enqueue(queue: rq.Queue, task: str, payload: dict[str, Any], job_id: str) ->
         retry=rq.Retry(max=JOB_RETRIES, interval=[1, 5, 30]),
         failure_ttl=30 * 86_400,
     )
+
+
+def _record_of(queue: rq.Queue, job_id: str) -> rq.job.Job | None:
+    """The job stored under `job_id`, of whichever queue (RQ's keys may be shared)."""
+    try:
+        return rq.job.Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+    except rq.exceptions.NoSuchJobError:
+        return None
 
 
 def enqueue_later(queue: rq.Queue, task: str, payload: dict[str, Any], delay: float) -> rq.job.Job:
