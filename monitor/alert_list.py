@@ -10,7 +10,18 @@ from typing import Any
 from monitor.history import History, Pair, pair_of
 from monitor.status import iso
 
-RECORD_FIELDS = ("rule", "rules", "story", "update", "items", "sources", "channel", "title", "text")
+RECORD_FIELDS = (
+    "rule",
+    "rules",
+    "severity",
+    "story",
+    "update",
+    "items",
+    "sources",
+    "channel",
+    "title",
+    "text",
+)
 TRY_FIELDS = ("attempt", "ok", "retryable", "status", "answer", "detail", "destination")
 
 Tries = dict[Pair, list[dict[str, Any]]]
@@ -47,8 +58,10 @@ def alert_list(history: History, now: float, limit: int) -> AlertList:
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:
-    # Records kept from before stories spanned rules have no `rules`.
-    return {key: record.get(key, [record["rule"]]) for key in RECORD_FIELDS}
+    # Records kept from before stories spanned rules have no `rules`, from before
+    # severities were recorded no `severity`.
+    older = {"rules": [record["rule"]], "severity": None}
+    return {key: record.get(key, older.get(key)) for key in RECORD_FIELDS}
 
 
 def notification_row(record: dict[str, Any], tries: Tries) -> dict[str, Any]:

@@ -64,6 +64,7 @@ class Notification(BaseModel):
         return {
             "rule": self.rule,
             "rules": self.rules or [self.rule],
+            "severity": self.severity.value,
             "story": self.story,
             "update": self.update,
             "items": self.item_ids,

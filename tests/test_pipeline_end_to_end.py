@@ -38,6 +38,7 @@ def test_replay_seeds_gives_three_talks_alerts(
     assert set(first) == {
         "rule",
         "rules",
+        "severity",
         "story",
         "update",
         "items",

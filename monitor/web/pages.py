@@ -89,7 +89,7 @@ def overview(request: Request) -> Response:
 
 def alerts(request: Request) -> Response:
     params = request.query_params
-    named = ("rule", "channel", "source", "lang", "hours", "q")
+    named = ("rule", "channel", "severity", "source", "lang", "hours", "q")
     filters = {name: params.get(name, "").strip() for name in named}
     limit = _limit(params.get("limit", "200"))
     return show(

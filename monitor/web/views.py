@@ -22,6 +22,7 @@ from monitor.ingest.poller_health import PollerRoster, describe
 from monitor.keyspace import Keyspace
 from monitor.notification import Quote
 from monitor.queue import rq, rq_queue
+from monitor.rules.model import Severity
 from monitor.settings import Settings
 from monitor.silence import Silence, SilenceBook
 from monitor.status import iso, status_report
@@ -31,6 +32,9 @@ from monitor.text.normalizer import normalize
 
 HOURS = 24
 """Hours the overview's alerts sparkline spans."""
+
+SEVERITIES = [severity.value for severity in Severity]
+"""From quietest to loudest: the alerts page filters on the least one shown."""
 
 
 @dataclass
@@ -118,6 +122,7 @@ def alerts(board: Board, now: float, filters: dict[str, str], limit: int) -> dic
         "rules": sorted({rule for row in rows for rule in row.get("rules") or []}),
         "channels": sorted({row["channel"] for row in rows if row.get("channel")}),
         "langs": langs,
+        "severities": SEVERITIES,
         "problems": [row for row in rows if row["kind"] != "notification"],
         "total": found.total,
     }
@@ -184,10 +189,19 @@ def _wanted(row: dict[str, Any], filters: dict[str, str], now: float) -> bool:
         return False
     if filters.get("channel") and filters["channel"] != row["channel"]:
         return False
+    if not _loud_enough(row.get("severity"), filters.get("severity", "")):
+        return False
     if filters.get("source") and filters["source"] not in row["sources"]:
         return False
     wanted = normalize(filters.get("q", "")).strip()
     return not wanted or wanted in normalize(f"{row['title']}\n{row['quote_text']}")
+
+
+def _loud_enough(severity: str | None, least: str) -> bool:
+    """At `least` this severity (any, when the filter is empty or not a severity)."""
+    if least not in SEVERITIES:
+        return True
+    return severity in SEVERITIES and SEVERITIES.index(severity) >= SEVERITIES.index(least)
 
 
 def story(board: Board, story_id: str, now: float) -> dict[str, Any] | None:

@@ -69,7 +69,12 @@ def test_every_page_and_its_json_twin_with_the_safety_headers(
         [sent] = alerts["notifications"]
         assert sent["story"] == "story-1" and len(sent["links"]) == 2
         assert alerts["langs"] == ["ar"] and sent["langs"] == ["ar"]
+        assert sent["severity"] == "high" and alerts["severities"][-1] == "critical"
         for params, shown in (
+            ({"severity": "medium"}, 1),
+            ({"severity": "high"}, 1),
+            ({"severity": "critical"}, 0),
+            ({"severity": "nonsense"}, 1),
             ({"lang": "ar"}, 1),
             ({"lang": "en"}, 0),
             ({"hours": "1"}, 1),
@@ -83,6 +88,8 @@ def test_every_page_and_its_json_twin_with_the_safety_headers(
         hunted = http.get("/rules/us-iraq-talks", params={"days": "x", "format": "json"})
         assert hunted.status_code == 200 and hunted.json()["days"] == 1
         assert http.get("/stories/" + "x" * 300).status_code == 404
+        shown = http.get("/alerts").text
+        assert '<span class="severity severity-high">high</span>' in shown
         fragment = http.get("/", headers={"X-Fragment": "1"}).text
         assert "<nav>" not in fragment and "alerts today" in fragment
 
