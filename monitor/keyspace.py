@@ -53,6 +53,22 @@ class Keyspace:
         day (days since the epoch), for the dashboard's timeline."""
         return f"{self.prefix}:items_per_minute:{day}"
 
+    def rule_matches(self, day: int) -> str:
+        """Hash of one UTC day's matches (days since the epoch) by `alert:RULE` and
+        `mention:RULE`, for the rules page."""
+        return f"{self.prefix}:rule_matches:{day}"
+
+    @property
+    def rule_last_match(self) -> str:
+        """Hash of each rule's last match time by `alert:RULE` and `mention:RULE`."""
+        return f"{self.prefix}:rule_last_match"
+
+    @property
+    def rules_loaded(self) -> str:
+        """Hash of what the workers last made of the rules files: when the running set was
+        loaded, how many rules, and the last reload that failed and why."""
+        return f"{self.prefix}:rules_loaded"
+
     def decisions(self, story_id: str) -> str:
         """List of a story's last decisions (JSON, newest first): why it did or did not notify."""
         return f"{self.prefix}:decisions:{story_id}"

@@ -31,6 +31,7 @@ from monitor.history import History
 from monitor.item import Item
 from monitor.keyspace import Keyspace, as_text
 from monitor.notification import Notification
+from monitor.rule_activity import note_matches
 from monitor.rules.match import Match
 from monitor.rules.model import PolicySpec
 from monitor.rules.reloader import RuleReloader
@@ -91,12 +92,14 @@ class Pipeline:
         tally.observe(MATCH_SECONDS, took)
         for match in (match for matches in found for match in matches):
             tally.count(ALERTS if match.alert else MENTIONS, match.rule)
-        minute = int(time.time() // 60)
+        now = time.time()
+        minute = int(now // 60)
         timeline = self.keys.items_per_minute(minute // 1440)
         with self.redis.pipeline(transaction=False) as pipe:
             for item in items:
                 self.history.record_item(item, pipe)
             tally.write(pipe, self.keys)
+            note_matches(pipe, self.keys, (match for matches in found for match in matches), now)
             pipe.hincrby(timeline, str(minute), len(items))
             pipe.expire(timeline, TIMELINE_SECONDS)
             pipe.execute()

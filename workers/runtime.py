@@ -17,6 +17,7 @@ from monitor.history import History
 from monitor.keyspace import Keyspace
 from monitor.pipeline import Pipeline
 from monitor.queue import enqueue_delivery as queue_delivery
+from monitor.rule_reloads import publish
 from monitor.rules.reloader import RuleReloader
 from monitor.settings import Settings
 
@@ -34,6 +35,14 @@ class Runtime:
 
 
 _runtimes: dict[tuple[str, ...], Runtime] = {}
+
+
+def refresh_rules(client: redis.Redis, runtime: Runtime) -> None:
+    """Reload the rules if their files changed; say what came of it where the rules page
+    reads it, when anything did."""
+    failed_before = runtime.rules.failed_at
+    if runtime.rules.refresh() or runtime.rules.failed_at != failed_before:
+        publish(client, runtime.keys, runtime.rules)
 
 
 def context_of(settings: Settings, keys: Keyspace, *, console: bool = True) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import redis
 from monitor.delivery import DeliveryJob, Result
 from monitor.item import Item
 from monitor.queue import DELIVER_TASK, enqueue_later, rq, rq_queue
-from workers.runtime import runtime_for
+from workers.runtime import refresh_rules, runtime_for
 
 
 def _connection() -> redis.Redis:
@@ -22,7 +22,7 @@ def match_batch(payload: dict[str, Any]) -> dict[str, Any]:
     """Match, group and decide for one batch of items."""
     connection = _connection()
     runtime = runtime_for(connection, payload)
-    runtime.rules.refresh()
+    refresh_rules(connection, runtime)
     items = [Item.model_validate(data) for data in payload["items"]]
     latest = runtime.pipeline.process(items, payload.get("at"), runtime.clock)
     runtime.pipeline.flush_due(latest)

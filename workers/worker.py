@@ -21,8 +21,9 @@ from rq.worker_registration import clean_worker_registry
 from monitor.connection import REDIS_DOWN
 from monitor.heartbeat import Heartbeat
 from monitor.queue import JobSerializer, rq, rq_queue
+from monitor.rule_reloads import publish
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
-from workers.runtime import Runtime, runtime_for
+from workers.runtime import Runtime, refresh_rules, runtime_for
 from workers.upkeep import release_due, requeue_abandoned
 
 HEARTBEAT_TTL = 9
@@ -151,7 +152,7 @@ class MonitorWorker(rq.Worker):
         try:
             super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
             if self.live is not None:
-                self.live.rules.refresh()
+                refresh_rules(self.connection, self.live)
                 self.live.pipeline.flush_due(self.live.clock.now())
         except REDIS_DOWN as exc:
             log.warning("upkeep skipped: Redis does not answer (%s)", exc)
@@ -184,6 +185,7 @@ def run_worker(
 ) -> Runtime:
     """Work the queues of `context`; in burst mode, also send stories still in their wait."""
     runtime = runtime_for(client, context)
+    publish(client, runtime.keys, runtime.rules)
     queues = [
         rq_queue(client, runtime.keys.match_queue),
         rq_queue(client, runtime.keys.deliver_queue),

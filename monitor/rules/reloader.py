@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,8 +22,10 @@ class RuleReloader:
     def __init__(self, paths: Sequence[Path]) -> None:
         self.paths = list(paths)
         self.last_error: RuleSetError | None = None
+        self.failed_at: float | None = None
         self._signature = self._current_signature()
         self.matcher = Matcher(load_rules(self.paths))
+        self.loaded_at = time.time()
 
     def refresh(self) -> bool:
         """Reload if any file changed; True when a new set was taken, False otherwise."""
@@ -37,12 +40,12 @@ class RuleReloader:
             self.matcher = Matcher(load_rules(self.paths))
         except RuleSetError as exc:
             return self._keep(exc)
-        self.last_error = None
+        self.last_error, self.failed_at, self.loaded_at = None, None, time.time()
         log.info("rules reloaded: %d rule(s)", len(self.matcher.rules))
         return True
 
     def _keep(self, error: RuleSetError) -> bool:
-        self.last_error = error
+        self.last_error, self.failed_at = error, time.time()
         log.error("rules not reloaded, keeping the last good set:\n%s", error)
         return False
 

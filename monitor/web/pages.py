@@ -192,7 +192,7 @@ async def redeliver(request: Request) -> Response:
 
 
 def rules(request: Request) -> Response:
-    return show(request, "rules.html", rules_view.rules(board(request)), "Rules")
+    return show(request, "rules.html", rules_view.rules(board(request), time.time()), "Rules")
 
 
 def rule(request: Request) -> Response:

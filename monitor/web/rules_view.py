@@ -9,25 +9,34 @@ from monitor import counters
 from monitor.errors import RuleError
 from monitor.item import Item
 from monitor.quote import quote_for
+from monitor.rule_activity import RuleActivity, read_activity
+from monitor.rule_reloads import ReloadRecord, read_record
 from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
 from monitor.rules.rule import Rule
-from monitor.web.views import Board, quote_parts, safe_link
+from monitor.status import iso
+from monitor.web.views import Board, quote_parts, safe_link, sparkline
+
+DAYS_SHOWN = 7
+"""Days of alerts and mentions the rules page shows per rule, today last."""
 
 HUNT_LIMIT = 200
 """Hits a retro-hunt shows at most, newest items first."""
 
 
-def rules(board: Board) -> dict[str, Any]:
-    """Each rule with its alerts and mentions counted by the workers, or why the rules
-    do not load."""
+def rules(board: Board, now: float) -> dict[str, Any]:
+    """Each rule with its alerts and mentions per day over the last week, its last match
+    and its totals since counting began; what the workers last made of the rules files;
+    or why the files do not load now."""
+    reloads = _reloads(read_record(board.client, board.keys))
     try:
         loaded = load_rules([board.settings.rules])
     except RuleError as exc:
-        return {"rules": [], "error": str(exc)}
+        return {"rules": [], "error": str(exc), "reloads": reloads, "days": DAYS_SHOWN}
     snapshot = counters.read(board.client, board.keys)
     alerts = snapshot.counters.get(counters.ALERTS, {})
     mentions = snapshot.counters.get(counters.MENTIONS, {})
+    activity = read_activity(board.client, board.keys, [r.id for r in loaded], DAYS_SHOWN, now)
     return {
         "rules": [
             {
@@ -36,10 +45,34 @@ def rules(board: Board) -> dict[str, Any]:
                 "severity": rule.spec.severity.value,
                 "alerts": int(alerts.get((rule.id,), 0)),
                 "mentions": int(mentions.get((rule.id,), 0)),
+                **_activity_row(activity[rule.id]),
             }
             for rule in loaded
         ],
         "error": "",
+        "reloads": reloads,
+        "days": DAYS_SHOWN,
+    }
+
+
+def _activity_row(activity: RuleActivity) -> dict[str, Any]:
+    return {
+        "alerts_per_day": activity.alerts,
+        "mentions_per_day": activity.mentions,
+        "last_alert": iso(activity.last_alert) if activity.last_alert else None,
+        "last_mention": iso(activity.last_mention) if activity.last_mention else None,
+        "spark": sparkline(activity.alerts, width=DAYS_SHOWN * 10, height=20),
+    }
+
+
+def _reloads(record: ReloadRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "loaded_at": iso(record.loaded_at),
+        "rules": record.rules,
+        "failed_at": iso(record.failed_at) if record.failed_at else None,
+        "error": record.error,
     }
 
 
