@@ -82,7 +82,11 @@ def overview(request: Request) -> Response:
     return show(
         request,
         "overview.html",
-        {**data, "spark": views.sparkline(data["alerts_per_hour"])},
+        {
+            **data,
+            "spark": views.sparkline(data["alerts_per_hour"]),
+            "items_spark": views.sparkline(data["items_per_minute"]),
+        },
         "Overview",
     )
 

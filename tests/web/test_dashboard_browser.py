@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -113,13 +114,20 @@ def test_a_story_is_silenced_from_its_page(
     put_story(redis_client, keys, "story-s", ["قصف على قاعدة عين الأسد"])
     with dashboard(env) as board:
         page.goto(board.url + "/stories/story-s")
-        page.fill("input[name=for]", "2h")
-        page.click("form.inline button")
+        page.fill("#silence-story input[name=for]", "2h")
+        page.click("#silence-story button")
         page.wait_for_url(board.url + "/silences")
         assert "story-s" in page.inner_text("main")
         screenshot(page, "silenced")
-    [silence] = SilenceBook(redis_client, keys).active(0)
-    assert silence.story == "story-s" and silence.comment == "from the story page"
+        # The rule too, from the same page, prefilled but for who asked.
+        page.goto(board.url + "/stories/story-s")
+        page.fill("#silence-rule input[name=by]", "on-call")
+        page.click("#silence-rule button")
+        page.wait_for_url(board.url + "/silences")
+    story, rule = sorted(SilenceBook(redis_client, keys).active(0), key=lambda s: s.rule)
+    assert story.story == "story-s" and story.comment == "from the story page"
+    assert (rule.rule, rule.story, rule.by) == ("base-attack", "", "on-call")
+    assert rule.comment == "from story story-s" and 0 < rule.ends - time.time() <= 3600
 
 
 def test_replayed_seeds_show_as_stories_with_their_sources_and_marked_words(
@@ -224,8 +232,8 @@ def test_silencing_a_story_from_its_page_stops_its_next_notification(
         page.goto(board.url + "/alerts")
         page.locator("article.alert h3 a").first.click()
         page.wait_for_url(re.compile(r".*/stories/.+"))
-        page.fill("form.inline input[name=for]", "1h")
-        page.click("form.inline button")
+        page.fill("#silence-story input[name=for]", "1h")
+        page.click("#silence-story button")
         page.wait_for_url(board.url + "/silences")
         report("c")
         assert updates() == [0, 1]  # the third report joined the story, and said nothing
