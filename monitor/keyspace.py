@@ -106,6 +106,11 @@ class Keyspace:
         return f"{self.prefix}:silences"
 
     @property
+    def silences_ended(self) -> str:
+        """Sorted set of silences that ended (JSON) by the time they ended."""
+        return f"{self.prefix}:silences_ended"
+
+    @property
     def schedule(self) -> str:
         """Sorted set of feed ids by the time each is next due."""
         return f"{self.prefix}:schedule"

@@ -68,8 +68,12 @@ class Silence(BaseModel):
         return not wanted or any(wanted in normalize(text) for text in texts)
 
 
+EXPIRED_KEPT = 7 * 86_400
+"""Seconds an ended silence stays listed, to see what was quiet and to silence it again."""
+
+
 class SilenceBook:
-    """Silences kept in Redis."""
+    """Silences kept in Redis: those in force, and those that ended in the last week."""
 
     def __init__(self, client: redis.Redis, keys: Keyspace) -> None:
         self.redis = client
@@ -79,11 +83,17 @@ class SilenceBook:
         self.redis.hset(self.keys.silences, silence.id, silence.model_dump_json())
         return silence
 
-    def remove(self, silence_id: str) -> bool:
-        return bool(self.redis.hdel(self.keys.silences, silence_id))
+    def expire(self, silence_id: str, now: float) -> bool:
+        """End a silence in force now; False when there is none of that id."""
+        raw = self.redis.hget(self.keys.silences, silence_id)
+        silence = _read(silence_id, raw) if raw is not None else None
+        if silence is None:
+            return bool(self.redis.hdel(self.keys.silences, silence_id))
+        self._retire(silence.model_copy(update={"ends": min(silence.ends, now)}))
+        return True
 
     def active(self, now: float) -> list[Silence]:
-        """Silences still in force; expired ones are dropped as they are found."""
+        """Silences still in force; those that ended are moved to the ended as found."""
         found = []
         for silence_id, raw in self.redis.hgetall(self.keys.silences).items():
             silence = _read(silence_id, raw)
@@ -92,8 +102,22 @@ class SilenceBook:
             if silence.ends > now:
                 found.append(silence)
             else:
-                self.redis.hdel(self.keys.silences, silence_id)
+                self._retire(silence)
         return found
+
+    def ended(self, now: float, limit: int = 100) -> list[Silence]:
+        """The silences that ended in the last EXPIRED_KEPT seconds, the latest first."""
+        self.active(now)  # those that just ran out are listed too
+        self.redis.zremrangebyscore(self.keys.silences_ended, "-inf", now - EXPIRED_KEPT)
+        raws = self.redis.zrevrange(self.keys.silences_ended, 0, limit - 1)
+        found = (_read("ended", raw) for raw in raws if isinstance(raw, bytes | str))
+        return [silence for silence in found if silence is not None]
+
+    def _retire(self, silence: Silence) -> None:
+        with self.redis.pipeline() as pipe:  # MULTI: out of force and into the ended as one
+            pipe.hdel(self.keys.silences, silence.id)
+            pipe.zadd(self.keys.silences_ended, {silence.model_dump_json(): silence.ends})
+            pipe.execute()
 
 
 def _read(silence_id: object, raw: bytes | str) -> Silence | None:

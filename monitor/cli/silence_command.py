@@ -150,8 +150,9 @@ def _row(silence: Silence, now: float) -> str:
 @silence_group.command("remove")
 @click.argument("silence_id")
 def remove_command(silence_id: str) -> None:
-    """Remove a silence by id."""
-    if not _with_redis(lambda client, settings: _book(client, settings).remove(silence_id)):
+    """End a silence by id (it stays listed as ended for a week)."""
+    now = time.time()
+    if not _with_redis(lambda client, settings: _book(client, settings).expire(silence_id, now)):
         raise click.ClickException(
             f"no silence {silence_id}; `monitor silence list` shows those in force"
         )

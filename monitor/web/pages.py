@@ -164,7 +164,7 @@ async def expire_silence(request: Request) -> Response:
     silence_id = request.path_params["silence_id"]
     if not guard(request).csrf_ok(str(form.get("csrf", ""))) or not _ID.fullmatch(silence_id):
         return _refused(request)
-    SilenceBook(board(request).client, board(request).keys).remove(silence_id)
+    SilenceBook(board(request).client, board(request).keys).expire(silence_id, time.time())
     return RedirectResponse("/silences", status_code=303)
 
 

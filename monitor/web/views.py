@@ -243,14 +243,17 @@ def silence_row(silence: Silence, now: float) -> dict[str, Any]:
 
 
 def silences(board: Board, now: float) -> dict[str, Any]:
-    """The silences in force, each with the stories of recent notifications it covers."""
-    active = SilenceBook(board.client, board.keys).active(now)
+    """The silences in force, each with the stories of recent notifications it covers;
+    and those that ended in the last week, latest first."""
+    book = SilenceBook(board.client, board.keys)
+    active = book.active(now)
     sent = [public(record) for record in board.history().alerts(500)]
     return {
         "silences": [
             {**silence_row(s, now), "covers": _covered(s, sent, now)}
             for s in sorted(active, key=lambda s: s.ends)
-        ]
+        ],
+        "ended": [{**silence_row(s, now), "ago": span(now - s.ends)} for s in book.ended(now)],
     }
 
 

@@ -233,6 +233,20 @@ def test_a_silence_shows_what_it_quiets_and_is_extended(
         assert too_far.status_code == 400 and "longest silence" in too_far.text
         gone = http.post("/silences/nothere/extend", data={"for": "1h", "csrf": token})
         assert gone.status_code == 400 and "has ended or been removed" in gone.text
+        # Expired now, it is listed as ended, and silenced again from there as it was.
+        assert http.post(f"/silences/{silence.id}/expire", data={"csrf": token}).status_code == 303
+        assert book.active(time.time()) == []
+        listed = http.get("/silences", params={"format": "json"}).json()
+        [ended] = listed["ended"]
+        assert ended["id"] == silence.id and ended["fields"] == {"rule": "base-attack"}
+        page = http.get("/silences").text
+        again = re.search(r'<table id="ended">.*?<form[^>]*>(.*?)</form>', page, re.S)
+        assert again, "no form to silence again"
+        fields = dict(re.findall(r'name="([a-z]+)" value="([^"]*)"', again.group(1)))
+        assert fields["rule"] == "base-attack" and fields["csrf"] == token
+        assert http.post("/silences", data={**fields, "for": "1h"}).status_code == 303
+        [renewed] = book.active(time.time())
+        assert renewed.rule == "base-attack" and renewed.id != silence.id
 
 
 def test_a_feed_page_lists_its_items_and_polls_it_now(
