@@ -245,7 +245,7 @@ def _by_status(code: int) -> Outcome:
 
 
 def _plugin(url: str) -> apprise.NotifyBase | None:
-    _load_services()
+    load_services()
     try:
         return apprise.Apprise.instantiate(url)
     except Exception:
@@ -253,7 +253,9 @@ def _plugin(url: str) -> apprise.NotifyBase | None:
 
 
 @cache
-def _load_services() -> None:
+def load_services() -> None:
+    """Load apprise's services once per process (a few hundred milliseconds): a worker does
+    so before it forks, so that no work-horse pays it for each delivery."""
     with warnings.catch_warnings():
         # apprise's e-mail plugin imports imghdr (deprecated in 3.11) as its plugins load.
         warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)

@@ -37,12 +37,14 @@ class Runtime:
 _runtimes: dict[tuple[str, ...], Runtime] = {}
 
 
-def refresh_rules(client: redis.Redis, runtime: Runtime) -> None:
+def refresh_rules(client: redis.Redis, runtime: Runtime) -> bool:
     """Reload the rules if their files changed; say what came of it where the rules page
-    reads it, when anything did."""
+    reads it, when anything did. True when a new set was taken."""
     failed_before = runtime.rules.failed_at
-    if runtime.rules.refresh() or runtime.rules.failed_at != failed_before:
+    taken = runtime.rules.refresh()
+    if taken or runtime.rules.failed_at != failed_before:
         publish(client, runtime.keys, runtime.rules)
+    return taken
 
 
 def context_of(settings: Settings, keys: Keyspace, *, console: bool = True) -> dict[str, Any]:

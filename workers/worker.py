@@ -25,6 +25,7 @@ from monitor.rule_reloads import publish
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, refresh_rules, runtime_for
 from workers.upkeep import release_due, requeue_abandoned
+from workers.warmup import WORTH_IT, warm_up
 
 HEARTBEAT_TTL = 9
 """Seconds after a worker's last heartbeat when its job counts as abandoned."""
@@ -69,6 +70,8 @@ class MonitorWorker(rq.Worker):
             job_monitoring_interval=JOB_MONITORING_INTERVAL,
         )
         self.live = live
+        self.warm = False
+        """Whether this worker warmed up (workers.warmup), and does again after a reload."""
         self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
         self._dequeuing = False
         self._popped = False
@@ -152,7 +155,8 @@ class MonitorWorker(rq.Worker):
         try:
             super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
             if self.live is not None:
-                refresh_rules(self.connection, self.live)
+                if refresh_rules(self.connection, self.live) and self.warm:
+                    warm_up(self.live.rules.matcher)  # the horses fork from the new set
                 self.live.pipeline.flush_due(self.live.clock.now())
         except REDIS_DOWN as exc:
             log.warning("upkeep skipped: Redis does not answer (%s)", exc)
@@ -191,6 +195,9 @@ def run_worker(
         rq_queue(client, runtime.keys.deliver_queue),
     ]
     worker = MonitorWorker(queues, client, runtime if live else None)
+    if not burst or queues[0].count >= WORTH_IT:
+        warm_up(runtime.rules.matcher)
+        worker.warm = True
     worker.work(burst=burst, logging_level="WARNING")
     if burst:
         now = final_clock if final_clock is not None else runtime.clock.now()

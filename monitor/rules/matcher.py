@@ -20,14 +20,14 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
-from monitor.item import Item
+from monitor.item import Item, field_texts
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import rule_predicate
 from monitor.rules.rule import Rule
-from monitor.rules.scan import ItemScan, ScanBatch
+from monitor.rules.scan import ItemScan, ScanBatch, item_sources
 from monitor.rules.spellings import SpellingIndex
 
 _READING_ORDER = [0, 0, 1, 0, 2, 0, 1, 0]
@@ -185,6 +185,14 @@ class Matcher:
             for rule_index in candidates
             if predicates[rule_index](found) and rules[rule_index].accepts(item, language)
         ]
+
+    def learn(self, items: Sequence[Item]) -> None:
+        """Learn the spellings of the items' words without matching them. A worker learns
+        the items each work-horse matched, which it forked without them and which forgets
+        what it learned when it ends: the next horses start knowing them."""
+        self._spellings.begin_batch()
+        texts = [text for item in items for text in item_sources(field_texts(item))]
+        self._spellings.words_in("\n".join(texts))
 
     def scan(self, item: Item) -> ItemScan:
         """The fields every term group was found in; single words are located on demand."""

@@ -3,6 +3,7 @@ every word position, gives the same matches as candidates, predicates and phrase
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from monitor.rules.scan import Occurrences
 from monitor.text.keys import analyze
 from monitor.text.tokenizer import words
 from tests.conftest import ALJAZEERA, RULES_DIR, SEEDS
+from workers.warmup import vocabulary, warm_up
 
 ARTICLES = 40
 
@@ -162,3 +164,18 @@ def test_same_matches_after_the_spelling_index_starts_afresh(
     fresh = Matcher(matcher.rules)
     assert [fresh.match(item) for item in items] == before
     assert len(fresh._spellings) < len(matcher._spellings)  # it did start afresh
+
+
+def test_same_matches_after_learning_the_vocabulary_first(
+    tmp_path: Path, items: list[Item]
+) -> None:
+    # A worker's work-horses match with the spellings their parent learned beforehand.
+    rules = rules_of(tmp_path, generated_rules(items, 150, 4))
+    cold = Matcher(rules)
+    expected = cold.match_many(items)
+    warm = Matcher(rules)
+    warm_up(warm)
+    gc.unfreeze()  # the warm-up freezes what it learned, as a worker about to fork would
+    assert len(warm._spellings) >= len(vocabulary())
+    assert warm.match_many(items) == expected
+    assert sum(map(len, expected)) > len(items)
