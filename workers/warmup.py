@@ -23,7 +23,7 @@ from monitor.sender import load_services
 WORDS_PER_ITEM = 200
 """Vocabulary words per item learned: about a feed item's length."""
 
-WORTH_IT = 20
+WORTH_IT = 10
 """Match jobs (of 50 items) waiting that make warming up worth its two seconds in a
 worker that works one burst."""
 
