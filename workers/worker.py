@@ -20,7 +20,7 @@ from rq.worker_registration import clean_worker_registry
 
 from monitor.connection import REDIS_DOWN
 from monitor.heartbeat import Heartbeat
-from monitor.queue import JobSerializer, rq, rq_queue
+from monitor.queue import JOB_TIMEOUT, JobSerializer, rq, rq_queue
 from monitor.rule_reloads import publish
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, refresh_rules, runtime_for
@@ -57,7 +57,12 @@ class MonitorWorker(rq.Worker):
     worker is back at work within seconds of Redis."""
 
     def __init__(
-        self, queues: list[rq.Queue], connection: redis.Redis, live: Runtime | None
+        self,
+        queues: list[rq.Queue],
+        connection: redis.Redis,
+        live: Runtime | None,
+        *,
+        forks: bool = True,
     ) -> None:
         super().__init__(
             [HoldingQueue(q.name, connection=connection, serializer=JobSerializer) for q in queues],
@@ -70,6 +75,9 @@ class MonitorWorker(rq.Worker):
             job_monitoring_interval=JOB_MONITORING_INTERVAL,
         )
         self.live = live
+        self.forks = forks
+        """A work-horse per job (a crash or hang ends the horse, not the worker), or every
+        job in this process (a replay: one command's own backlog, no fork to pay)."""
         self.warm = False
         """Whether this worker warmed up (workers.warmup), and does again after a reload."""
         self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
@@ -105,6 +113,8 @@ class MonitorWorker(rq.Worker):
         super().reorder_queues(reference_queue)
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
+        if not self.forks:  # no beat while a job runs here: it may take its whole timeout
+            return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_TTL
         return HEARTBEAT_TTL
 
     def prepare_execution(self, job: rq.job.Job) -> Execution:
@@ -174,7 +184,11 @@ class MonitorWorker(rq.Worker):
         # one that ran stays listed as started (and is taken up again once its heartbeat
         # has run out). Either way the worker lives to reconnect.
         try:
-            super().execute_job(job, queue)
+            if self.forks:
+                super().execute_job(job, queue)
+            else:
+                self.perform_job(job, queue, self.prepare_execution(job))
+                self.set_state(WorkerStatus.IDLE)
         except REDIS_DOWN as exc:
             log.warning("job %s: not recorded, Redis does not answer (%s)", job.id, exc)
 
@@ -186,16 +200,18 @@ def run_worker(
     burst: bool,
     live: bool,
     final_clock: float | None = None,
+    forks: bool = True,
 ) -> Runtime:
-    """Work the queues of `context`; in burst mode, also send stories still in their wait."""
+    """Work the queues of `context`; in burst mode, also send stories still in their wait.
+    Without `forks`, every job runs in this process (see MonitorWorker.forks)."""
     runtime = runtime_for(client, context)
     publish(client, runtime.keys, runtime.rules)
     queues = [
         rq_queue(client, runtime.keys.match_queue),
         rq_queue(client, runtime.keys.deliver_queue),
     ]
-    worker = MonitorWorker(queues, client, runtime if live else None)
-    if not burst or queues[0].count >= WORTH_IT:
+    worker = MonitorWorker(queues, client, runtime if live else None, forks=forks)
+    if forks and (not burst or queues[0].count >= WORTH_IT):  # a lone process learns as it goes
         warm_up(runtime.rules.matcher)
         worker.warm = True
     worker.work(burst=burst, logging_level="WARNING")

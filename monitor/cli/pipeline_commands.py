@@ -90,7 +90,14 @@ def _replay(
     submitted = submit_items(client, keys, items, context, settings.retention_seconds, times)
     announce(f"replaying {submitted.queued} item(s), {submitted.seen} repeated")
     with following(submitted.queued, "matching", _matched(client, keys, submitted.queued)):
-        run_worker(client, context, burst=True, live=False, final_clock=max(times, default=0.0))
+        run_worker(
+            client,
+            context,
+            burst=True,
+            live=False,
+            final_clock=max(times, default=0.0),
+            forks=False,
+        )
     return submitted.queued, History(client, keys, settings.retention_seconds).alerts(100_000)
 
 
