@@ -1,7 +1,7 @@
-"""What a worker loads once, before it forks a work-horse for each job, so that no horse
-pays for it again: the spellings of the words most news items bring (the shipped
-vocabulary, with the matcher's character tables) and apprise's services. A horse then
-learns only its items' rarer words, and forgets them when it ends.
+"""What a worker loads once, before its first job: the spellings of the words most news
+items bring (the shipped vocabulary, with the matcher's character tables), so that its
+matching starts knowing them, and apprise's services, so that no work-horse it forks for
+a delivery loads them again.
 
 A worker warms up when it will work long enough to gain from it: always unless it works
 in bursts, and then when a replay's worth of jobs waits."""

@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -20,7 +23,7 @@ from rq.worker_registration import clean_worker_registry
 
 from monitor.connection import REDIS_DOWN
 from monitor.heartbeat import Heartbeat
-from monitor.queue import JOB_TIMEOUT, JobSerializer, rq, rq_queue
+from monitor.queue import MATCH_TASK, JobSerializer, rq, rq_queue
 from monitor.rule_reloads import publish
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, refresh_rules, runtime_for
@@ -39,6 +42,11 @@ due, deciding due stories."""
 
 WORKER_TTL = 17
 """Seconds a worker's registration lives; RQ also blocks on the queues this long less 15."""
+
+RUN_HERE = frozenset({MATCH_TASK})
+"""Tasks a worker runs in its own process, not a forked work-horse: matching is the
+monitor's own code over rules and text it has loaded, so a work-horse would only relearn
+what the worker knows (word spellings) and throw it away; its timeout still stops it."""
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +84,9 @@ class MonitorWorker(rq.Worker):
         )
         self.live = live
         self.forks = forks
-        """A work-horse per job (a crash or hang ends the horse, not the worker), or every
-        job in this process (a replay: one command's own backlog, no fork to pay)."""
+        """A work-horse per delivery and other job (a hang or crash in a destination's
+        library ends the horse, not the worker), or every job in this process (a replay:
+        one command's own backlog). Match jobs always run here (RUN_HERE)."""
         self.warm = False
         """Whether this worker warmed up (workers.warmup), and does again after a reload."""
         self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
@@ -113,8 +122,6 @@ class MonitorWorker(rq.Worker):
         super().reorder_queues(reference_queue)
 
     def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
-        if not self.forks:  # no beat while a job runs here: it may take its whole timeout
-            return int(job.timeout or JOB_TIMEOUT) + HEARTBEAT_TTL
         return HEARTBEAT_TTL
 
     def prepare_execution(self, job: rq.job.Job) -> Execution:
@@ -184,13 +191,39 @@ class MonitorWorker(rq.Worker):
         # one that ran stays listed as started (and is taken up again once its heartbeat
         # has run out). Either way the worker lives to reconnect.
         try:
-            if self.forks:
+            if self.forks and job.func_name not in RUN_HERE:
                 super().execute_job(job, queue)
             else:
-                self.perform_job(job, queue, self.prepare_execution(job))
-                self.set_state(WorkerStatus.IDLE)
+                self._execute_here(job, queue)
         except REDIS_DOWN as exc:
             log.warning("job %s: not recorded, Redis does not answer (%s)", job.id, exc)
+
+    def _execute_here(self, job: rq.job.Job, queue: rq.Queue) -> None:
+        # As RQ's SimpleWorker, with the heartbeats a forking worker sends while its horse
+        # works: a worker killed mid-job has its job taken up again as promptly.
+        execution = self.prepare_execution(job)
+        with self._beating(job, execution):
+            self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
+
+    @contextmanager
+    def _beating(self, job: rq.job.Job, execution: Execution) -> Iterator[None]:
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(JOB_MONITORING_INTERVAL):
+                try:
+                    self.maintain_heartbeats(job, execution)
+                except Exception:  # a beat missed must not end the beating
+                    log.exception("job %s: heartbeat failed", job.id)
+
+        beater = threading.Thread(target=beat, name=f"heartbeat {job.id}", daemon=True)
+        beater.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beater.join()
 
 
 def run_worker(
