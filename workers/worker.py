@@ -25,6 +25,7 @@ from monitor.connection import REDIS_DOWN
 from monitor.heartbeat import Heartbeat
 from monitor.queue import MATCH_TASK, JobSerializer, rq, rq_queue
 from monitor.rule_reloads import publish
+from monitor.rules.matcher import Matcher
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, refresh_rules, runtime_for
 from workers.upkeep import release_due, requeue_abandoned
@@ -87,8 +88,9 @@ class MonitorWorker(rq.Worker):
         """A work-horse per delivery and other job (a hang or crash in a destination's
         library ends the horse, not the worker), or every job in this process (a replay:
         one command's own backlog). Match jobs always run here (RUN_HERE)."""
-        self.warm = False
-        """Whether this worker warmed up (workers.warmup), and does again after a reload."""
+        self.warmed: Matcher | None = None
+        """The matcher last warmed up (workers.warmup), if any: a new one after a reload
+        is warmed up too."""
         self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
         self._dequeuing = False
         self._popped = False
@@ -172,8 +174,9 @@ class MonitorWorker(rq.Worker):
         try:
             super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
             if self.live is not None:
-                if refresh_rules(self.connection, self.live) and self.warm:
-                    warm_up(self.live.rules.matcher)  # the horses fork from the new set
+                refresh_rules(self.connection, self.live)
+                if self.warmed is not None and self.live.rules.matcher is not self.warmed:
+                    self.warm_up(self.live.rules.matcher)
                 self.live.pipeline.flush_due(self.live.clock.now())
         except REDIS_DOWN as exc:
             log.warning("upkeep skipped: Redis does not answer (%s)", exc)
@@ -197,6 +200,10 @@ class MonitorWorker(rq.Worker):
                 self._execute_here(job, queue)
         except REDIS_DOWN as exc:
             log.warning("job %s: not recorded, Redis does not answer (%s)", job.id, exc)
+
+    def warm_up(self, matcher: Matcher) -> None:
+        warm_up(matcher)
+        self.warmed = matcher
 
     def _execute_here(self, job: rq.job.Job, queue: rq.Queue) -> None:
         # As RQ's SimpleWorker, with the heartbeats a forking worker sends while its horse
@@ -238,15 +245,15 @@ def run_worker(
     """Work the queues of `context`; in burst mode, also send stories still in their wait.
     Without `forks`, every job runs in this process (see MonitorWorker.forks)."""
     runtime = runtime_for(client, context)
-    publish(client, runtime.keys, runtime.rules)
+    if live:  # the rules page shows the rules the monitor's own workers run
+        publish(client, runtime.keys, runtime.rules)
     queues = [
         rq_queue(client, runtime.keys.match_queue),
         rq_queue(client, runtime.keys.deliver_queue),
     ]
     worker = MonitorWorker(queues, client, runtime if live else None, forks=forks)
-    if forks and (not burst or queues[0].count >= WORTH_IT):  # a lone process learns as it goes
-        warm_up(runtime.rules.matcher)
-        worker.warm = True
+    if forks and (not burst or queues[0].count >= WORTH_IT):  # a replay learns as it goes
+        worker.warm_up(runtime.rules.matcher)
     worker.work(burst=burst, logging_level="WARNING")
     if burst:
         now = final_clock if final_clock is not None else runtime.clock.now()
