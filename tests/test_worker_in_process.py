@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 from rq import get_current_job
 
@@ -33,17 +34,22 @@ print(os.getpid())
 """A replay's worker, in a process of its own: it prints its pid."""
 
 
-def test_jobs_run_here_and_failures_and_overruns_are_recorded(
-    tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
-) -> None:
+@pytest.fixture
+def context(tmp_path: Path, keys: Keyspace) -> dict[str, Any]:
+    """A replay's job context: the shipped rules, no channel, nothing printed."""
     (tmp_path / "channels.yaml").write_text("channels: []\n", encoding="utf-8")
-    context = {
+    return {
         "prefix": keys.prefix,
         "rules": str(RULES_DIR),
         "channels": str(tmp_path / "channels.yaml"),
         "retention": 86_400,
         "console": False,
     }
+
+
+def test_jobs_run_here_and_failures_and_overruns_are_recorded(
+    context: dict[str, Any], redis_url: str, redis_client: redis.Redis, keys: Keyspace
+) -> None:
     queue = rq_queue(redis_client, keys.match_queue)
     here = queue.enqueue("os.getpid")
     broken = queue.enqueue("builtins.int", "not a number")
@@ -77,16 +83,12 @@ def mark_and_wait(payload: dict[str, Any]) -> None:
 
 
 def test_a_long_job_run_here_keeps_its_lease_and_runs_once(
-    tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
+    context: dict[str, Any],
+    tmp_path: Path,
+    redis_url: str,
+    redis_client: redis.Redis,
+    keys: Keyspace,
 ) -> None:
-    (tmp_path / "channels.yaml").write_text("channels: []\n", encoding="utf-8")
-    context = {
-        "prefix": keys.prefix,
-        "rules": str(RULES_DIR),
-        "channels": str(tmp_path / "channels.yaml"),
-        "retention": 86_400,
-        "console": False,
-    }
     runs = f"{keys.prefix}:runs"
     queue = rq_queue(redis_client, keys.match_queue)
     payload = {"key": runs, "seconds": 3 * HEARTBEAT_TTL}
