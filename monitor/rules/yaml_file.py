@@ -42,7 +42,7 @@ def read_documents(path: Path) -> Iterator[YamlDocument]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(Location(str(path)), f"cannot read: {exc}") from exc
-    loader = yaml.SafeLoader(text)
+    loader = (FAST_LOADER if _fast_loader_accepts(text) else yaml.SafeLoader)(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -59,6 +59,20 @@ def read_documents(path: Path) -> Iterator[YamlDocument]:
         raise RuleError(where, f"invalid YAML: {_plain(exc.problem or exc.context or '')}") from exc
     finally:
         loader.dispose()
+
+
+FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser, when PyYAML was built with it: several times faster on large rules
+files. Its errors are worded differently, so a file it rejects is read by the pure one."""
+
+
+def _fast_loader_accepts(text: str) -> bool:
+    try:
+        for _ in yaml.compose_all(text, Loader=FAST_LOADER):
+            pass
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 _YAML_PROBLEMS = {
