@@ -255,7 +255,7 @@ def _plugin(url: str) -> apprise.NotifyBase | None:
 @cache
 def load_services() -> None:
     """Load apprise's services once per process (a few hundred milliseconds): a worker does
-    so before it forks, so that no work-horse pays it for each delivery."""
+    so as it warms up, before its first delivery."""
     with warnings.catch_warnings():
         # apprise's e-mail plugin imports imghdr (deprecated in 3.11) as its plugins load.
         warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)

@@ -1,7 +1,7 @@
 """What a worker loads once, before its first job: the spellings of the words most news
 items bring (the shipped vocabulary, with the matcher's character tables), so that its
-matching starts knowing them, and apprise's services, so that no work-horse it forks for
-a delivery loads them again.
+matching starts knowing them, and apprise's services, so that its first delivery does not
+wait for them.
 
 A worker warms up when it will work long enough to gain from it: always unless it works
 in bursts, and then when a replay's worth of jobs waits."""
@@ -35,7 +35,8 @@ def warm_up(matcher: Matcher) -> float:
     gc.collect()
     matcher.learn(list(_vocabulary_items()))
     load_services()
-    # A horse's collections would otherwise walk, and so copy, every page of the parent.
+    # What lives as long as the worker is left out of every later collection's walk (and
+    # of the pages a forked work-horse would copy by walking them).
     gc.freeze()
     return time.perf_counter() - began
 

@@ -23,7 +23,7 @@ from rq.worker_registration import clean_worker_registry
 
 from monitor.connection import REDIS_DOWN
 from monitor.heartbeat import Heartbeat
-from monitor.queue import MATCH_TASK, JobSerializer, rq, rq_queue
+from monitor.queue import DELIVER_TASK, MATCH_TASK, JobSerializer, rq, rq_queue
 from monitor.rule_reloads import publish
 from monitor.rules.matcher import Matcher
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
@@ -44,10 +44,13 @@ due, deciding due stories."""
 WORKER_TTL = 17
 """Seconds a worker's registration lives; RQ also blocks on the queues this long less 15."""
 
-RUN_HERE = frozenset({MATCH_TASK})
-"""Tasks a worker runs in its own process, not a forked work-horse: matching is the
-monitor's own code over rules and text it has loaded, so a work-horse would only relearn
-what the worker knows (word spellings) and throw it away; its timeout still stops it."""
+RUN_HERE = frozenset({MATCH_TASK, DELIVER_TASK})
+"""Tasks a worker runs in its own process, not a forked work-horse. A work-horse would only
+relearn what the worker knows (word spellings) and throw it away, and forking a warm worker
+costs more than most alerts' whole work (about 40 ms of CPU). What the fork guarded against
+is still covered: the job's timeout stops a job that hangs (a destination that never
+answers is cut off sooner by the sender's own timeouts), and a worker that crashes leaves
+its job leased, to be taken up again when its heartbeat lapses."""
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,8 @@ def worker_name(host: str, pid: int) -> str:
 
 
 class MonitorWorker(rq.Worker):
-    """An RQ worker (one forked work-horse per job) tuned for prompt recovery."""
+    """An RQ worker tuned for prompt recovery that runs the monitor's jobs in its own
+    process (RUN_HERE) and forks a work-horse for any other."""
 
     max_connection_wait_time = 5.0
     """Longest wait between tries to reach a Redis that went away (RQ's is a minute): the
@@ -85,9 +89,8 @@ class MonitorWorker(rq.Worker):
         )
         self.live = live
         self.forks = forks
-        """A work-horse per delivery and other job (a hang or crash in a destination's
-        library ends the horse, not the worker), or every job in this process (a replay:
-        one command's own backlog). Match jobs always run here (RUN_HERE)."""
+        """A work-horse for a job of any task not in RUN_HERE, or every job in this process
+        (a replay: one command's own backlog). The monitor's own tasks always run here."""
         self.warmed: Matcher | None = None
         """The matcher last warmed up (workers.warmup), if any: a new one after a reload
         is warmed up too."""
