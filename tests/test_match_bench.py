@@ -1,0 +1,50 @@
+"""The matcher benchmark gives every figure `monitor bench match` prints, on a slice of the
+corpus, and its Aho-Corasick baseline counts what it should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.bench.match import automaton_count, automaton_terms, figures, term_automaton
+from monitor.rules.loader import load_rules
+from monitor.text.normalizer import normalize
+from tests.conftest import ALJAZEERA
+
+TEXT_FIGURES = {"mb_per_s", "items_per_s", "ratio_vs_regex", "ratio_vs_ahocorasick"}
+
+
+@pytest.mark.skipif(not ALJAZEERA.exists(), reason="needs the shared Al Jazeera corpus")
+def test_quick_figures_on_a_corpus_slice(tmp_path: Path) -> None:
+    with ALJAZEERA.open(encoding="utf-8") as corpus:
+        lines = [corpus.readline() for _ in range(60)]
+    (tmp_path / "slice.jsonl").write_text("".join(lines), encoding="utf-8")
+    said: list[str] = []
+
+    found = figures(tmp_path / "slice.jsonl", quick=True, say=said.append, rule_counts=(10, 200))
+
+    assert said
+    assert all(f.bench == "match" and f.value > 0 for f in found)
+    got = {(f.figure, f.params.get("rules"), f.params.get("text")) for f in found}
+    expected = {("compile_s", n, None) for n in (10, 200)}
+    expected |= {(name, n, t) for name in TEXT_FIGURES for n in (10, 200) for t in ("full", "feed")}
+    assert got == expected and len(found) == len(expected)
+    assert {f.params["rule_set"] for f in found} == {"generated"}
+    assert {f.unit for f in found if f.figure.startswith("ratio")} == {"ratio"}
+
+
+def test_the_automaton_finds_every_occurrence_of_every_term(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "id: r\ntitle: T\nterms:\n  a: [غزة, وقف إطلاق النار]\n  b: [Gaza, غزة]\n"
+        "match: {all: [a, b]}\n",
+        encoding="utf-8",
+    )
+    rules = load_rules([tmp_path])
+    text = "وقف إطلاق النار في غزة. Ceasefire in GAZA, and talks بغزة"
+
+    count = automaton_count(term_automaton(rules))(normalize(text))
+
+    assert automaton_terms(rules) == {normalize("غزة"), normalize("وقف إطلاق النار"), "gaza"}
+    # غزة twice (once inside بغزة: no clitics, no boundaries), the phrase once, gaza once
+    assert count == 4
