@@ -7,6 +7,7 @@ import logging
 import click
 
 from monitor import __version__
+from monitor.cli.bench_command import bench_command
 from monitor.cli.channels_command import channels_group
 from monitor.cli.dashboard_command import dashboard_command
 from monitor.cli.eval_command import eval_command
@@ -55,3 +56,4 @@ main.add_command(poll_command)
 main.add_command(feeds_command)
 main.add_command(channels_group)
 main.add_command(dashboard_command)
+main.add_command(bench_command)

@@ -1,0 +1,334 @@
+"""Benchmark of the whole pipeline with real `monitor work` processes: how fast warm workers
+drain a backlog, how long an alert takes from being queued to reaching a destination at a
+steady rate, and, in the same run, a bare Redis list carrying the same payloads: the limit
+of the queue path.
+
+Items are feed-sized (a headline and the first 600 characters of an article, as a feed's
+summary). One in ALERTING_EVERY carries a marker word that a benchmark rule (group_wait 0)
+alerts on, beside the rules given; notifications go to a json:// destination on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from monitor import counters
+from monitor.bench.figures import Figure, Say
+from monitor.bench.sink import Arrivals, arrivals_sink
+from monitor.bench.worker_processes import WorkerProcesses, worker_processes
+from monitor.item import Item
+from monitor.keyspace import Keyspace
+from monitor.queue import BATCH_SIZE, JobSerializer, rq, rq_queue, submit_items
+from monitor.rules.loader import rule_files
+from monitor.settings import Settings
+from workers.runtime import context_of
+
+SUMMARY_CHARS = 600
+ALERTING_EVERY = 20
+"""One item in 20 alerts, as about 5% of real feed items did on the monitor's rules."""
+
+MARKER = "zqxbenchmark"
+LINK = "https://bench.invalid/item/{}"
+_LINKED = re.compile(rb"bench\.invalid/item/(\d+)")
+
+BENCH_RULE = f"""\
+id: bench-marker
+title: Benchmark marker
+severity: high
+policy: {{group_wait: 0}}
+terms:
+  marker: {{mode: exact, words: [{MARKER}]}}
+match: marker
+"""
+
+TICK = 0.05
+"""Seconds between two submissions at a steady rate: a poller's feeds come in bursts."""
+
+DRAIN_CEILING = 600.0
+"""Seconds a backlog may take to drain before the benchmark gives up."""
+
+
+@dataclass(frozen=True)
+class Drain:
+    workers: int
+    items: int
+    seconds: float
+    cpu_seconds: float
+    start_seconds: float
+
+    @property
+    def items_per_s(self) -> float:
+        return self.items / self.seconds
+
+    @property
+    def cpu_ms_per_item(self) -> float:
+        return 1000 * self.cpu_seconds / self.items
+
+
+@dataclass(frozen=True)
+class Latency:
+    rate: float
+    workers: int
+    alerts: int
+    milliseconds: list[float]
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.milliseconds)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def feed_items(corpus: Path, count: int) -> list[Item]:
+    """`count` feed-sized items, new ids each call; a headline used again is numbered."""
+    with corpus.open(encoding="utf-8") as lines:
+        articles = [json.loads(line) for line in lines if line.strip()]
+    run = uuid.uuid4().hex[:8]
+    return [
+        _feed_item(articles[n % len(articles)], n, n // len(articles), run) for n in range(count)
+    ]
+
+
+def _feed_item(article: dict[str, str], n: int, again: int, run: str) -> Item:
+    title = f"{article['title']} ({again})" if again else article["title"]
+    if n % ALERTING_EVERY == 0:
+        title = f"{title} {MARKER}"
+    summary = (article.get("summary") or article.get("content", ""))[:SUMMARY_CHARS]
+    return Item(
+        id=f"{run}-{n}",
+        title=title,
+        summary=summary,
+        link=LINK.format(n),
+        source=f"outlet-{n % 40}",
+        lang="ar",
+    )
+
+
+@dataclass
+class Workbench:
+    """A prefix, rules and channels of one measurement, on one Redis."""
+
+    client: redis.Redis
+    keys: Keyspace
+    settings: Settings
+    env: dict[str, str]
+    cwd: Path
+
+    def submit(self, items: Sequence[Item]) -> int:
+        context = context_of(self.settings, self.keys)
+        found = submit_items(
+            self.client, self.keys, items, context, self.settings.retention_seconds
+        )
+        return found.queued
+
+    def drained(self, queued: int) -> bool:
+        checked = counters.read(self.client, self.keys).counters[counters.ITEMS_CHECKED]
+        if checked.get((), 0) < queued:
+            return False
+        queues = [
+            rq_queue(self.client, self.keys.match_queue),
+            rq_queue(self.client, self.keys.deliver_queue),
+        ]
+        return all(
+            q.count == 0 and rq.registry.StartedJobRegistry(queue=q).count == 0 for q in queues
+        )
+
+    def wait_drained(self, queued: int) -> None:
+        deadline = time.monotonic() + DRAIN_CEILING
+        while not self.drained(queued):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the backlog did not drain in {DRAIN_CEILING:.0f} s")
+            time.sleep(0.01)
+
+    @contextmanager
+    def workers(self, count: int) -> Iterator[WorkerProcesses]:
+        with worker_processes(
+            self.client, self.keys.match_queue, count, self.env, self.cwd
+        ) as running:
+            yield running
+
+
+@contextmanager
+def workbench(url: str, rules: Sequence[Path], destination: str) -> Iterator[Workbench]:
+    """A fresh prefix with `rules` and the benchmark rule, sending to `destination`; its keys
+    are deleted at the end."""
+    prefix = f"monitor-bench:{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(url)
+    with tempfile.TemporaryDirectory(prefix="monitor-bench-") as home:
+        env = _environment(Path(home), url, prefix, rules, destination)
+        try:
+            yield Workbench(client, Keyspace(prefix), Settings.from_env(env), env, Path.cwd())
+        finally:
+            for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+                client.delete(key)
+            client.close()
+
+
+def _environment(
+    home: Path, url: str, prefix: str, rules: Sequence[Path], destination: str
+) -> dict[str, str]:
+    (home / "rules").mkdir()
+    for number, path in enumerate(rule_files(rules)):
+        (home / "rules" / f"{number:05d}-{path.name}").symlink_to(path.resolve())
+    (home / "rules" / "bench-marker.yaml").write_text(BENCH_RULE, encoding="utf-8")
+    channel = "channels:\n  - name: bench\n    url_env: MONITOR_BENCH_URL\n"
+    (home / "channels.yaml").write_text(channel, encoding="utf-8")
+    return {
+        **os.environ,
+        "REDIS_URL": url,
+        "MONITOR_PREFIX": prefix,
+        "MONITOR_RULES": str(home / "rules"),
+        "MONITOR_CHANNELS": str(home / "channels.yaml"),
+        "MONITOR_FEEDS": str(home / "feeds.yaml"),
+        "MONITOR_HOME": str(home),
+        "MONITOR_BENCH_URL": destination,
+    }
+
+
+def drain(url: str, rules: Path, items: list[Item], workers: int) -> Drain:
+    """Warm workers, then the whole backlog queued at once: seconds until the last item is
+    matched and the last delivery made."""
+    with (
+        arrivals_sink() as sink,
+        workbench(url, [rules], sink.url) as bench,
+        bench.workers(workers) as running,
+    ):
+        cpu_before, began = running.cpu_seconds(), time.perf_counter()
+        queued = bench.submit(items)
+        bench.wait_drained(queued)
+        seconds = time.perf_counter() - began
+        return Drain(
+            workers, queued, seconds, running.cpu_seconds() - cpu_before, running.ready_after
+        )
+
+
+def latency(url: str, rules: Path, items: list[Item], workers: int, rate: float) -> Latency:
+    """Items queued at a steady `rate`; for each alerting item, the milliseconds from being
+    queued to its notification reaching the destination."""
+    with (
+        arrivals_sink() as sink,
+        workbench(url, [rules], sink.url) as bench,
+        bench.workers(workers),
+    ):
+        queued_at, queued = _submit_steadily(bench, items, rate)
+        bench.wait_drained(queued)
+        return Latency(rate, workers, len(queued_at), _delays(sink, queued_at))
+
+
+def _submit_steadily(
+    bench: Workbench, items: list[Item], rate: float
+) -> tuple[dict[int, float], int]:
+    per_tick = max(1, round(rate * TICK))
+    began, queued, queued_at = time.monotonic(), 0, {}
+    for tick, start in enumerate(range(0, len(items), per_tick)):
+        time.sleep(max(0.0, began + tick * per_tick / rate - time.monotonic()))
+        batch = items[start : start + per_tick]
+        now = time.time()
+        queued += bench.submit(batch)
+        queued_at.update(
+            {start + i: now for i in range(len(batch)) if (start + i) % ALERTING_EVERY == 0}
+        )
+    return queued_at, queued
+
+
+def _delays(sink: Arrivals, queued_at: dict[int, float]) -> list[float]:
+    first: dict[int, float] = {}
+    for at, body in sink.snapshot():
+        for number in map(int, _LINKED.findall(body)):
+            first.setdefault(number, at)
+    return [1000 * (at - queued_at[n]) for n, at in first.items() if n in queued_at]
+
+
+def bare_list(url: str, items: list[Item]) -> float:
+    """Items per second through LPUSH and BRPOP of the same 50-item payloads."""
+    client = redis.Redis.from_url(url)
+    key = f"monitor-bench:list:{uuid.uuid4().hex[:10]}"
+    payloads = [
+        JobSerializer.dumps(
+            {"items": [item.model_dump(mode="json") for item in items[n : n + BATCH_SIZE]]}
+        )
+        for n in range(0, len(items), BATCH_SIZE)
+    ]
+    began = time.perf_counter()
+    for payload in payloads:
+        client.lpush(key, payload)
+    for _ in payloads:
+        client.brpop([key], timeout=5)
+    seconds = time.perf_counter() - began
+    client.close()
+    return len(items) / seconds
+
+
+@dataclass(frozen=True)
+class PipelinePlan:
+    items: int
+    workers: tuple[int, ...]
+    rate: float
+    latency_seconds: float
+
+
+FULL = PipelinePlan(items=10_000, workers=(1, 2), rate=200.0, latency_seconds=20.0)
+QUICK = PipelinePlan(items=2_000, workers=(2,), rate=200.0, latency_seconds=5.0)
+
+
+def figures(url: str, rules: Path, corpus: Path, plan: PipelinePlan, say: Say) -> list[Figure]:
+    """Drain with each worker count, latency with the most workers, the bare list between."""
+    rule_count = len(rule_files([rules]))
+    items = feed_items(corpus, plan.items)
+    say(f"pipeline: bare Redis list, {len(items):,} items")
+    limit = bare_list(url, items)
+    found = [
+        Figure(
+            "pipeline", "items_per_s", limit, "items/s", {"path": "redis_list", "items": len(items)}
+        )
+    ]
+    for workers in plan.workers:
+        say(f"pipeline: {len(items):,} items drained by {workers} warm worker(s)")
+        done = drain(url, rules, feed_items(corpus, plan.items), workers)
+        found += _drain_figures(done, limit, rule_count)
+    workers = max(plan.workers)
+    count = round(plan.rate * plan.latency_seconds)
+    say(f"pipeline: latency, {count:,} items at {plan.rate:g}/s, {workers} worker(s)")
+    found += _latency_figures(
+        latency(url, rules, feed_items(corpus, count), workers, plan.rate), rule_count
+    )
+    return found
+
+
+def _drain_figures(done: Drain, limit: float, rule_files_count: int) -> list[Figure]:
+    params: dict[str, int | float | str] = {
+        "workers": done.workers,
+        "rule_files": rule_files_count,
+        "items": done.items,
+    }
+    return [
+        Figure("pipeline", "items_per_s", done.items_per_s, "items/s", params),
+        Figure("pipeline", "cpu_ms_per_item", done.cpu_ms_per_item, "ms", params),
+        Figure("pipeline", "ratio_vs_redis_list", done.items_per_s / limit, "ratio", params),
+        Figure("pipeline", "start_s", done.start_seconds, "s", {"workers": done.workers}),
+    ]
+
+
+def _latency_figures(measured: Latency, rule_files_count: int) -> list[Figure]:
+    params: dict[str, int | float | str] = {
+        "rate": measured.rate,
+        "workers": measured.workers,
+        "alerts": len(measured.milliseconds),
+        "rule_files": rule_files_count,
+    }
+    if not measured.milliseconds:
+        raise RuntimeError(f"none of {measured.alerts} alerts reached the destination")
+    return [
+        Figure("pipeline", "p50_ms", statistics.median(measured.milliseconds), "ms", params),
+        Figure("pipeline", "p99_ms", measured.percentile(0.99), "ms", params),
+    ]
