@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import redis
 
 from monitor.inputs import read_path
@@ -11,6 +12,7 @@ from monitor.item import field_texts
 from monitor.keyspace import Keyspace
 from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
+from monitor.stories import book as book_module
 from monitor.stories.book import StoryBook
 from monitor.stories.story import StoryItem
 from monitor.text.fingerprint import fingerprint, similarity
@@ -99,6 +101,36 @@ def test_an_item_of_two_rules_joins_either_rules_story_and_names_both(
     later = entry("c", text, T0 + 120, rule="withdrawal")
     again, _ = book.place(later, policy(), T0 + 120)
     assert again.id == talks.id and len(again.items) == 3
+
+
+def test_a_book_sees_what_another_worker_added_to_a_story_it_has_read(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    mine, theirs = (StoryBook(redis_client, keys, retention=3600) for _ in range(2))
+    text = "قصف صاروخي على قاعدة عين الأسد الجوية غرب العراق"
+    story, _ = mine.place(entry("a", text), policy(), T0)
+    theirs.place(entry("b", text), policy(), T0)  # at the same clock time as the first
+    again, changed = mine.place(entry("b", text), policy(), T0)
+    assert not changed and again.id == story.id and [i.id for i in again.items] == ["a", "b"]
+    third, changed = mine.place(entry("c", text), policy(), T0)
+    assert changed and [i.id for i in third.items] == ["a", "b", "c"]
+    assert [i.id for i in (StoryBook(redis_client, keys, 3600).get(story.id) or third).items] == [
+        "a",
+        "b",
+        "c",
+    ]
+
+
+def test_a_book_that_keeps_few_stories_parsed_still_places_every_item(
+    redis_client: redis.Redis, keys: Keyspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(book_module, "CACHED_STORIES", 2)
+    book = StoryBook(redis_client, keys, retention=3600)
+    seeds = seed_entries()
+    placed = {e.id: book.place(e, policy(), T0)[0].id for e in seeds}
+    fresh = StoryBook(redis_client, keys, retention=3600)
+    assert {e.id: fresh.place(e, policy(), T0)[0].id for e in seeds} == placed
+    assert len(set(placed.values())) == 3
 
 
 def test_near_duplicate_wire_copy_is_very_similar() -> None:

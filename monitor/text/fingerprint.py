@@ -60,7 +60,7 @@ def fingerprint(text: str) -> Vector:
 
 
 def similarity(a: Vector, b: Vector) -> float:
-    """Cosine similarity of two fingerprints."""
-    if len(b) < len(a):
-        a, b = b, a
-    return sum(weight * b.get(stem, 0.0) for stem, weight in a.items())
+    """Cosine similarity of two fingerprints. Only the few stems they share are summed (a
+    story is compared with each of its items for every item placed), and fsum makes the
+    result the same whatever order the set of them comes in."""
+    return math.fsum(a[stem] * b[stem] for stem in a.keys() & b.keys())
