@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,9 @@ JOB_MONITORING_INTERVAL = 3
 MAINTENANCE_INTERVAL = 2
 """Seconds between maintenance runs: requeueing abandoned jobs, releasing retries that are
 due, deciding due stories."""
+
+BEAT_EVERY = 1.0
+"""Seconds within which a worker's own heartbeat is not sent again (a job's still is)."""
 
 WORKER_TTL = 17
 """Seconds a worker's registration lives; RQ also blocks on the queues this long less 15."""
@@ -97,6 +101,7 @@ class MonitorWorker(rq.Worker):
         self.beats = Heartbeat(connection, live.keys, "worker") if live is not None else None
         self._dequeuing = False
         self._popped = False
+        self._last_beat, self._last_timeout = -BEAT_EVERY, 0
 
     def _shutdown(self) -> None:
         # RQ raises StopRequested wherever an idle worker's signal lands, even between its
@@ -142,6 +147,8 @@ class MonitorWorker(rq.Worker):
         # RQ's dequeue loop beats before each BLPOP (at most 2 s apart): no job is held there.
         if self._dequeuing and not self._popped and self._stop_requested:
             raise StopRequested()
+        if pipeline is None and self._beat_lately(timeout or self.worker_ttl + 60):
+            return
         try:
             super().heartbeat(timeout, pipeline)
         except REDIS_DOWN as exc:
@@ -152,6 +159,16 @@ class MonitorWorker(rq.Worker):
         # RQ beats while idle and while a job runs; its work-horse beats too, but is not us.
         if self.beats is not None and os.getpid() == self.beats.pid:
             self.beats.beat()
+
+    def _beat_lately(self, timeout: int) -> bool:
+        """Whether a beat that asked for at least `timeout` was sent within BEAT_EVERY: RQ
+        beats several times around every job, three round trips each, and a busy worker
+        would spend more on beating than on small jobs."""
+        now = time.monotonic()
+        if now - self._last_beat < BEAT_EVERY and timeout <= self._last_timeout:
+            return True
+        self._last_beat, self._last_timeout = now, timeout
+        return False
 
     def clean_registries(self) -> None:
         # RQ's own cleanup, with three changes. A job whose worker died has not failed: it
