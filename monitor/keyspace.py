@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import redis
+
+DROP_CHUNK = 1000
+"""Keys deleted in one command when a prefix is dropped."""
+
 
 def as_text(value: object) -> str:
     """A value read from Redis (bytes by default) as text."""
@@ -14,6 +19,15 @@ def as_text(value: object) -> str:
 def digest(text: str) -> str:
     """A short stable digest, for ids that may be long or hold any character."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def drop(client: redis.Redis, prefix: str) -> int:
+    """Delete every key under `prefix` (a replay's or a benchmark's), a thousand in one
+    command rather than one round trip each; how many were deleted."""
+    doomed = list(client.scan_iter(match=f"{prefix}:*", count=DROP_CHUNK))
+    for start in range(0, len(doomed), DROP_CHUNK):
+        client.unlink(*doomed[start : start + DROP_CHUNK])
+    return len(doomed)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from monitor.bench.figures import Figure, Say
 from monitor.bench.sink import Arrivals, arrivals_sink
 from monitor.bench.worker_processes import WorkerProcesses, worker_processes
 from monitor.item import Item
-from monitor.keyspace import Keyspace
+from monitor.keyspace import Keyspace, drop
 from monitor.queue import BATCH_SIZE, JobSerializer, rq, rq_queue, submit_items
 from monitor.rules.loader import rule_files
 from monitor.settings import Settings
@@ -169,8 +169,7 @@ def workbench(url: str, rules: Sequence[Path], destination: str) -> Iterator[Wor
         try:
             yield Workbench(client, Keyspace(prefix), Settings.from_env(env), env, Path.cwd())
         finally:
-            for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-                client.delete(key)
+            drop(client, prefix)
             client.close()
 
 

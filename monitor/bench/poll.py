@@ -28,7 +28,7 @@ from monitor.bench.poll_round import Bench, Round, run_rounds
 from monitor.errors import MonitorError
 from monitor.ingest.feeds import FeedSpec
 from monitor.ingest.fetcher import Fetcher
-from monitor.keyspace import Keyspace
+from monitor.keyspace import Keyspace, drop
 from monitor.queue import rq_queue
 
 PREFIX = "monitor-bench:poll"
@@ -152,9 +152,7 @@ def _delete_keys(client: redis.Redis, keys: Keyspace) -> None:
     # RQ's keys are under RQ's own prefix, shared with whatever else runs in this process:
     # the run's queue (and its jobs) is deleted by name.
     rq_queue(client, keys.match_queue).delete(delete_jobs=True)
-    doomed = list(client.scan_iter(match=f"{keys.prefix}:*", count=5000))
-    for start in range(0, len(doomed), 5000):
-        client.unlink(*doomed[start : start + 5000])
+    drop(client, keys.prefix)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from monitor.connection import redis_connection
 from monitor.history import History
 from monitor.inputs import read_items
 from monitor.item import Item
-from monitor.keyspace import Keyspace
+from monitor.keyspace import Keyspace, drop
 from monitor.queue import BATCH_SIZE, rq_queue, submit_items
 from monitor.settings import Settings
 from workers.runtime import context_of
@@ -64,7 +64,7 @@ def replay_command(rules: Path | None, as_json: bool, keep: bool, inputs: tuple[
             queued, records = _replay(client, keys, settings, items)
         finally:
             if not keep:
-                _drop(client, keys)
+                drop(client, keys.prefix)
     _print_records(records, as_json)
     announce(_replay_summary(queued, records, time.monotonic() - started))
     if problems:
@@ -119,11 +119,6 @@ def _replay_summary(queued: int, records: list[dict[str, Any]], seconds: float) 
         f"replayed {queued} item(s) in {seconds:.1f} s: "
         f"{len(records)} notification(s), {stories} stor{'y' if stories == 1 else 'ies'}"
     )
-
-
-def _drop(client: redis.Redis, keys: Keyspace) -> None:
-    for key in client.scan_iter(match=f"{keys.prefix}:*", count=1000):
-        client.delete(key)
 
 
 def _print_records(records: list[dict[str, Any]], as_json: bool) -> None:
