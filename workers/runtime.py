@@ -37,11 +37,12 @@ class Runtime:
 _runtimes: dict[tuple[str, ...], Runtime] = {}
 
 
-def refresh_rules(client: redis.Redis, runtime: Runtime) -> bool:
-    """Reload the rules if their files changed; say what came of it where the rules page
-    reads it, when anything did. True when a new set was taken."""
+def refresh_rules(client: redis.Redis, runtime: Runtime, at_most_every: float = 0.0) -> bool:
+    """Reload the rules if their files changed (looked at once in `at_most_every` seconds);
+    say what came of it where the rules page reads it, when anything did. True when a new
+    set was taken."""
     failed_before = runtime.rules.failed_at
-    taken = runtime.rules.refresh()
+    taken = runtime.rules.refresh(at_most_every=at_most_every)
     if taken or runtime.rules.failed_at != failed_before:
         publish(client, runtime.keys, runtime.rules)
     return taken

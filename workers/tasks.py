@@ -11,6 +11,11 @@ from monitor.item import Item
 from monitor.queue import DELIVER_TASK, enqueue_later, rq, rq_queue
 from workers.runtime import refresh_rules, runtime_for
 
+RULES_LOOKED_AT_EVERY = 1.0
+"""Seconds between two looks at the rules files from match jobs: an edit is taken within
+a second (the worker's upkeep looks too), and a busy worker does not stat every file of a
+large rule set for every batch."""
+
 
 def _connection() -> redis.Redis:
     job = rq.get_current_job()
@@ -22,7 +27,7 @@ def match_batch(payload: dict[str, Any]) -> dict[str, Any]:
     """Match, group and decide for one batch of items."""
     connection = _connection()
     runtime = runtime_for(connection, payload)
-    refresh_rules(connection, runtime)
+    refresh_rules(connection, runtime, at_most_every=RULES_LOOKED_AT_EVERY)
     items = [Item.model_validate(data) for data in payload["items"]]
     latest = runtime.pipeline.process(items, payload.get("at"), runtime.clock)
     runtime.pipeline.flush_due(latest)

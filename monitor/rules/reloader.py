@@ -26,9 +26,15 @@ class RuleReloader:
         self._signature = self._current_signature()
         self.matcher = Matcher(load_rules(self.paths))
         self.loaded_at = time.time()
+        self._checked = time.monotonic()
 
-    def refresh(self) -> bool:
-        """Reload if any file changed; True when a new set was taken, False otherwise."""
+    def refresh(self, *, at_most_every: float = 0.0) -> bool:
+        """Reload if any file changed; True when a new set was taken, False otherwise.
+        Within `at_most_every` seconds of the last look, the files are not looked at: with
+        a thousand files, a look costs more than matching a batch."""
+        if time.monotonic() - self._checked < at_most_every:
+            return False
+        self._checked = time.monotonic()
         try:
             signature = self._current_signature()
         except RuleSetError as exc:

@@ -33,6 +33,19 @@ def test_reload_takes_a_good_edit(tmp_path: Path) -> None:
     assert alerts(reloader, "Erbil") == ["r"]
 
 
+def test_a_look_asked_for_too_soon_after_the_last_is_not_taken(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    write(path, RULE.format(word="Baghdad"), 1)
+    reloader = RuleReloader([tmp_path])
+    write(path, RULE.format(word="Erbil"), 2)
+    assert reloader.refresh(at_most_every=3600) is False  # built just now: not looked at
+    assert alerts(reloader, "Baghdad") == ["r"]
+    assert reloader.refresh() is True
+    write(path, RULE.format(word="Mosul"), 3)
+    assert reloader.refresh(at_most_every=0.0) is True
+    assert alerts(reloader, "Mosul") == ["r"]
+
+
 def test_bad_edit_keeps_the_last_good_set(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     write(path, RULE.format(word="Baghdad"), 1)
