@@ -149,10 +149,11 @@ class Deliverer:
         paused = self.pauses.left(job.channel)
         if paused:
             return self._held_back(job, key, lease, now, paused)
-        outcome = self._send(note, channel)
+        plain = render(note, "text")  # what the record keeps, and what plain channels get
+        outcome = self._send(note, channel, plain)
         attempt = self._attempt(job, channel, outcome)
         if outcome.ok:
-            return self._sent(job, key, attempt, now)
+            return self._sent(job, key, attempt, now, plain)
         if outcome.retryable and outcome.status is None:
             self.pauses.pause(job.channel, outcome.detail)
         if outcome.retryable and now - job.first_attempt < DEADLINE_SECONDS:
@@ -187,17 +188,18 @@ class Deliverer:
         wait = left / 1000 if left > 0 else 0.0
         return DeliveryOutcome(Result.BUSY, "another delivery holds the lease", wait + 1.0)
 
-    def _send(self, note: Notification, channel: Channel) -> Outcome:
+    def _send(self, note: Notification, channel: Channel, plain: Rendered) -> Outcome:
         if channel.url == CONSOLE:
-            return self.console(channel.url, render(note, "text"), SEND_TIMEOUT)
-        return self.sender(channel.url, render(note, kind_of(channel.url)), SEND_TIMEOUT)
+            return self.console(channel.url, plain, SEND_TIMEOUT)
+        kind = kind_of(channel.url)
+        return self.sender(
+            channel.url, plain if kind == "text" else render(note, kind), SEND_TIMEOUT
+        )
 
     def _sent(
-        self, job: DeliveryJob, key: str, attempt: dict[str, Any], now: float
+        self, job: DeliveryJob, key: str, attempt: dict[str, Any], now: float, plain: Rendered
     ) -> DeliveryOutcome:
-        note = job.notification
-        plain = render(note, "text")
-        summary = note.summary(job.channel, plain.title, plain.body)
+        summary = job.notification.summary(job.channel, plain.title, plain.body)
 
         # One transaction: a pair is marked sent exactly when `monitor alerts` shows it so.
         def record() -> None:
