@@ -58,6 +58,11 @@ _BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 _AT = {"@": "@\u200b"}
+_UNCLEAN = re.compile(
+    "[^\\S ]|  |^ | $|[\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI_CONTROLS)) + "]"
+)
+"""What _clean_mapped changes: whitespace other than one space between words, bidi and
+control characters (category Cc) and lone surrogates (Cs)."""
 """A zero-width space after every @, so no @everyone, @here or <@id> in feed text can ping."""
 
 
@@ -398,6 +403,8 @@ def _clean(text: str) -> str:
 def _clean_mapped(text: str) -> tuple[str, list[int]]:
     """Text without bidi or control characters, its whitespace runs made single spaces,
     and for each character kept, where it was in the original."""
+    if _UNCLEAN.search(text) is None:  # most quotes: nothing to do, so no loop in Python
+        return text, list(range(len(text)))
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):

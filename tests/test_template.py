@@ -7,6 +7,7 @@ apprise's HTTP layer is replaced in these tests: every request is recorded and a
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -463,3 +464,24 @@ def test_empty_feed_text_still_renders(kind: str) -> None:
     )
     assert rendered.title == "HIGH"
     assert "Rule:" in rendered.body
+
+
+def _slow_clean(text: str) -> tuple[str, list[int]]:
+    unclean = template._UNCLEAN
+    template._UNCLEAN = re.compile("(?=)")  # matches everywhere: always the full walk
+    try:
+        return template._clean_mapped(text)
+    finally:
+        template._UNCLEAN = unclean
+
+
+def test_text_is_left_alone_exactly_when_the_full_cleaning_would_change_nothing() -> None:
+    for code in range(0x10000):
+        text = f"a{chr(code)}b"
+        changed = _slow_clean(text)[0] != text
+        assert (template._UNCLEAN.search(text) is not None) == changed, hex(code)
+    rng = random.Random(7)
+    alphabet = "ab عرب \t\n\u00a0\u200f\u2066\x00\x85  "
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert template._clean_mapped(text) == _slow_clean(text), repr(text)
