@@ -27,7 +27,7 @@ class MemoryPlan:
 
 
 FULL = MemoryPlan(generated=(0, 1_000, 10_000), items=2_000)
-QUICK = MemoryPlan(generated=(0, 1_000), items=500)
+QUICK = MemoryPlan(generated=(0, 1_000), items=300)
 
 
 def figures(url: str, rules: Path, corpus: Path, plan: MemoryPlan, say: Say) -> list[Figure]:
@@ -72,7 +72,9 @@ def _worker_figures(
             after = resident_mb(worker.pid)
         found = [
             Figure("memory", "rss_mb", ready, "MB", {"rules": rules, "when": "warm"}),
-            Figure("memory", "rss_mb", after, "MB", {"rules": rules, "when": f"{queued} items"}),
+            Figure(
+                "memory", "rss_mb", after, "MB", {"rules": rules, "when": f"after {queued:,} items"}
+            ),
         ]
         if with_redis:
             per_item = redis_bytes(bench) / queued
