@@ -26,6 +26,7 @@ import redis
 
 from monitor import counters
 from monitor.bench.figures import Figure, Say
+from monitor.bench.match import FEED_SUMMARY_CHARS
 from monitor.bench.sink import Arrivals, arrivals_sink
 from monitor.bench.worker_processes import WorkerProcesses, worker_processes
 from monitor.item import Item
@@ -35,7 +36,6 @@ from monitor.rules.loader import rule_files
 from monitor.settings import Settings
 from workers.runtime import context_of
 
-SUMMARY_CHARS = 600
 ALERTING_EVERY = 20
 """One item in 20 alerts, as about 5% of real feed items did on the monitor's rules."""
 
@@ -103,7 +103,7 @@ def _feed_item(article: dict[str, str], n: int, again: int, run: str) -> Item:
     title = f"{article['title']} ({again})" if again else article["title"]
     if n % ALERTING_EVERY == 0:
         title = f"{title} {MARKER}"
-    summary = (article.get("summary") or article.get("content", ""))[:SUMMARY_CHARS]
+    summary = (article.get("content") or article.get("summary", ""))[:FEED_SUMMARY_CHARS]
     return Item(
         id=f"{run}-{n}",
         title=title,
