@@ -46,25 +46,47 @@ def is_arabic(word: str) -> bool:
     return bool(word) and word[0] in ARABIC_LETTERS
 
 
+def _by_first(prefixes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Prefixes by their first letter: a word is checked only against those it could start
+    with (every word of every item not seen before is analysed)."""
+    return {c: tuple(p for p in prefixes if p[0] == c) for c in {p[0] for p in prefixes}}
+
+
+def _by_last(suffixes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {c: tuple(s for s in suffixes if s[-1] == c) for c in {s[-1] for s in suffixes}}
+
+
+_ARTICLES_BY_FIRST = _by_first(_ARTICLE_PROCLITICS)
+_LETTERS_BY_FIRST = _by_first(_LETTER_PROCLITICS)
+_FUTURE_BY_FIRST = _by_first(_FUTURE_PREFIXES)
+_PRONOUNS_BY_LAST = _by_last(_PRONOUN_SUFFIXES)
+_NUMBERS_BY_LAST = _by_last(_NUMBER_SUFFIXES)
+_TA_MARBUTA_BY_LAST = _by_last(("ه",))
+_NO_AFFIXES: tuple[str, ...] = ()
+
+
 def without_clitics(word: str) -> set[str]:
     """The word and each form of it with a clitic chain removed."""
     forms = {word}
-    for prefix in _ARTICLE_PROCLITICS:
+    first = word[:1]
+    for prefix in _ARTICLES_BY_FIRST.get(first, _NO_AFFIXES):
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             forms.add(word[len(prefix) :])
-    for prefix in _LETTER_PROCLITICS:
+    for prefix in _LETTERS_BY_FIRST.get(first, _NO_AFFIXES):
         if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM:
             forms.add(word[len(prefix) :])
-    for prefix in _FUTURE_PREFIXES:
+    for prefix in _FUTURE_BY_FIRST.get(first, _NO_AFFIXES):
         rest = word[len(prefix) :]
         if word.startswith(prefix) and len(rest) > MIN_STEM and rest[0] in _IMPERFECT_LETTERS:
             forms.add(rest)
     return forms
 
 
-def _strip_one(word: str, suffixes: tuple[str, ...]) -> set[str]:
+def _strip_one(word: str, suffixes: dict[str, tuple[str, ...]]) -> set[str]:
     return {
-        word[: -len(s)] for s in suffixes if word.endswith(s) and len(word) - len(s) >= MIN_STEM
+        word[: -len(s)]
+        for s in suffixes.get(word[-1:], _NO_AFFIXES)
+        if word.endswith(s) and len(word) - len(s) >= MIN_STEM
     }
 
 
@@ -74,11 +96,11 @@ def without_suffixes(word: str) -> set[str]:
     if word.endswith(_ACCUSATIVE) and len(word) > MIN_STEM:
         forms.add(word[:-1])
     for form in list(forms):
-        forms |= _with_ta_marbuta(_strip_one(form, _PRONOUN_SUFFIXES))
+        forms |= _with_ta_marbuta(_strip_one(form, _PRONOUNS_BY_LAST))
     for form in list(forms):
-        forms |= _with_ta_marbuta(_strip_one(form, _NUMBER_SUFFIXES))
+        forms |= _with_ta_marbuta(_strip_one(form, _NUMBERS_BY_LAST))
     for form in list(forms):
-        forms |= _strip_one(form, ("ه",))
+        forms |= _strip_one(form, _TA_MARBUTA_BY_LAST)
     return forms
 
 
