@@ -27,7 +27,7 @@ class MemoryPlan:
 
 
 FULL = MemoryPlan(generated=(0, 1_000, 10_000), items=2_000)
-QUICK = MemoryPlan(generated=(0, 1_000), items=300)
+QUICK = MemoryPlan(generated=(0, 1_000), items=200)
 
 
 def figures(url: str, rules: Path, corpus: Path, plan: MemoryPlan, say: Say) -> list[Figure]:

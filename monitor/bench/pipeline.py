@@ -277,7 +277,7 @@ class PipelinePlan:
 
 
 FULL = PipelinePlan(items=10_000, workers=(1, 2), rate=200.0, latency_seconds=20.0)
-QUICK = PipelinePlan(items=2_000, workers=(2,), rate=200.0, latency_seconds=4.0)
+QUICK = PipelinePlan(items=1_500, workers=(2,), rate=200.0, latency_seconds=3.0)
 
 
 def figures(url: str, rules: Path, corpus: Path, plan: PipelinePlan, say: Say) -> list[Figure]:

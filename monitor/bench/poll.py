@@ -85,8 +85,8 @@ class Plan:
         return round(self.changed * self.feeds)
 
 
-QUICK = Plan(feeds=500, per_hosts=(HIGH_PER_HOST,), rounds=1)
-"""A run of some 10-30 seconds: enough to see the figures move, not to quote them."""
+QUICK = Plan(feeds=300, per_hosts=(HIGH_PER_HOST,), rounds=1)
+"""A run of some 10-20 seconds: enough to see the figures move, not to quote them."""
 
 
 @dataclass(frozen=True)
