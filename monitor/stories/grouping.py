@@ -12,22 +12,29 @@ from collections.abc import Callable, Iterable
 from monitor.keyspace import digest
 from monitor.rules.model import PolicySpec
 from monitor.stories.story import Story, StoryItem
-from monitor.text.fingerprint import similarity
-from monitor.text.names import clash, link_score
+from monitor.text.names import clashing, linked
 
 PolicyOf = Callable[[str], PolicySpec]
 """The policy of a rule by its id."""
 
 
 def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> float:
-    """How alike two items are, 1.0 being the policy's bar for one story."""
-    linked = 0.0
-    if policy.link_window and abs(entry.at - other.at) <= policy.link_window:
-        linked = link_score(entry.marks, other.marks) / policy.link_similarity
+    """How alike two items are, 1.0 being the policy's bar for one story. Below the bar the
+    figure may be less than the whole likeness: measures that cannot reach it are skipped."""
+    one, two = entry.compared, other.compared
+    link = 0.0
+    if (
+        policy.link_window
+        and abs(entry.at - other.at) <= policy.link_window
+        and one.shares_marks(two)
+    ):
+        link = linked(one.marks, two.marks) / policy.link_similarity
     if entry.lang and other.lang and entry.lang != other.lang:
-        return linked
-    worded = similarity(entry.vector, other.vector) * clash(entry.marks, other.marks)
-    return max(worded / policy.similarity, linked)
+        return link
+    if not one.may_be_as_similar(two, policy.similarity):
+        return link
+    worded = one.similarity(two) * clashing(one.marks, two.marks)
+    return max(worded / policy.similarity, link)
 
 
 def story_likeness(story: Story, entry: StoryItem, policy: PolicySpec) -> float:

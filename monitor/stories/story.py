@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
 from monitor.notification import Quote, Source
+from monitor.stories.compared import Compared
 from monitor.text.fingerprint import Vector
 
 
@@ -24,6 +26,12 @@ class StoryItem(BaseModel):
     rules: list[str] = Field(default_factory=list)
     vector: Vector = Field(default_factory=dict)
     marks: list[str] = Field(default_factory=list)
+
+    @functools.cached_property
+    def compared(self) -> Compared:
+        """What grouping compares it by, worked out once: a busy rule's open stories are
+        compared with every item it alerts on (kept out of its JSON and equality)."""
+        return Compared.of(self.vector, self.marks)
 
     def as_source(self) -> Source:
         return Source(

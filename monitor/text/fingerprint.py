@@ -12,6 +12,7 @@ import gzip
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 from importlib import resources
 
 from monitor.text.keys import STEM_MARK, analyze
@@ -22,15 +23,24 @@ TOP_TERMS = 80
 
 Vector = dict[str, float]
 
+BOUND_MARGIN = 0.999
+"""Slack on similarity bounds, for the rounding of stored weights and of float sums."""
 
-def stem_of(raw: str) -> list[str]:
+
+STEMS_CACHED = 100_000
+"""Words whose stems are kept: every alerting item is fingerprinted, and the commonest
+hundred thousand words make up nearly all of the words of news text."""
+
+
+@functools.lru_cache(maxsize=STEMS_CACHED)
+def stem_of(raw: str) -> tuple[str, ...]:
     """The most reduced stem of each word in `raw`."""
     found = []
     for word in analyze(raw):
         stems = [key for key in word.keys if key.startswith(STEM_MARK)]
         if stems:
             found.append(min(stems, key=lambda key: (len(key), key))[1:])
-    return found
+    return tuple(found)
 
 
 def features(text: str) -> list[str]:
@@ -63,4 +73,26 @@ def similarity(a: Vector, b: Vector) -> float:
     """Cosine similarity of two fingerprints. Only the few stems they share are summed (a
     story is compared with each of its items for every item placed), and fsum makes the
     result the same whatever order the set of them comes in."""
-    return math.fsum(a[stem] * b[stem] for stem in a.keys() & b.keys())
+    return similarity_over(a, b, a.keys() & b.keys())
+
+
+def similarity_over(a: Vector, b: Vector, shared: Iterable[str]) -> float:
+    """similarity of two fingerprints whose `shared` stems are known."""
+    return math.fsum(a[stem] * b[stem] for stem in shared)
+
+
+def vector_norm(vector: Vector) -> float:
+    return math.sqrt(math.fsum(weight * weight for weight in vector.values()))
+
+
+def must_share(vector: Vector, bar: float) -> frozenset[str]:
+    """The stems of which a vector of norm at most 1 must share one with `vector` to be as
+    similar to it as `bar`: all but the lightest, whose norm together stays below `bar`.
+    Sharing only those, the similarity is at most their norm (Cauchy-Schwarz)."""
+    lightest_first = sorted(vector.items(), key=lambda pair: (abs(pair[1]), pair[0]))
+    limit = (bar * BOUND_MARGIN) ** 2
+    mass, cut = 0.0, 0
+    while cut < len(lightest_first) and mass + lightest_first[cut][1] ** 2 < limit:
+        mass += lightest_first[cut][1] ** 2
+        cut += 1
+    return frozenset(stem for stem, _ in lightest_first[cut:])

@@ -81,23 +81,17 @@ def link_score(a: Sequence[str], b: Sequence[str]) -> float:
     and saturates, so that two rich items sharing much score near 1. Items that
     name different weekdays, dates or rounds are most likely two events.
     """
-    first, second = _summary(tuple(a)), _summary(tuple(b))
-    shared = sum(mark_weight(mark) for mark in first.marks & second.marks)
-    if shared <= 0:
-        return 0.0
-    smaller = max(min(first.total, second.total), shared)
-    evidence = 1.0 - math.exp(-shared / EVIDENCE)
-    return round(evidence * math.sqrt(shared / smaller) * _clash(first, second), 4)
+    return linked(marks_of(a), marks_of(b))
 
 
 def clash(a: Sequence[str], b: Sequence[str]) -> float:
     """1.0, or less when the items name different days, dates or rounds: the factor by
     which other evidence that they are one event should count."""
-    return _clash(_summary(tuple(a)), _summary(tuple(b)))
+    return clashing(marks_of(a), marks_of(b))
 
 
 @dataclass(frozen=True)
-class _Summary:
+class Marks:
     """What link_score needs of one item's marks, worked out once per item."""
 
     marks: frozenset[str]
@@ -105,8 +99,22 @@ class _Summary:
     timed: dict[str, frozenset[str]]
 
 
+def linked(first: Marks, second: Marks) -> float:
+    """link_score of two items' marks, worked out before."""
+    shared = sum(mark_weight(mark) for mark in first.marks & second.marks)
+    if shared <= 0:
+        return 0.0
+    smaller = max(min(first.total, second.total), shared)
+    evidence = 1.0 - math.exp(-shared / EVIDENCE)
+    return round(evidence * math.sqrt(shared / smaller) * clashing(first, second), 4)
+
+
+def marks_of(marks: Sequence[str]) -> Marks:
+    return _summary(tuple(marks))
+
+
 @functools.lru_cache(maxsize=4096)
-def _summary(marks: tuple[str, ...]) -> _Summary:
+def _summary(marks: tuple[str, ...]) -> Marks:
     unique = frozenset(marks)
     total = sum(mark_weight(mark) * (NAME_DOUBT if mark[0] == "s" else 1.0) for mark in unique)
     timed: dict[str, set[str]] = {}
@@ -114,10 +122,10 @@ def _summary(marks: tuple[str, ...]) -> _Summary:
         group = _clash_group(mark)
         if group:
             timed.setdefault(group, set()).add(mark)
-    return _Summary(unique, total, {group: frozenset(found) for group, found in timed.items()})
+    return Marks(unique, total, {group: frozenset(found) for group, found in timed.items()})
 
 
-def _clash(first: _Summary, second: _Summary) -> float:
+def clashing(first: Marks, second: Marks) -> float:
     """CLASH for each of weekday, date and round that both items name and never agree on;
     weekdays next to each other clash less (a night attack is Monday to one, Tuesday to another)."""
     factor = 1.0
