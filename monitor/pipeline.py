@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import redis
 from redis.client import Pipeline as RedisPipeline
@@ -27,9 +28,10 @@ from monitor.counters import (
 )
 from monitor.decision import Decision, LastNotification, decide
 from monitor.delivery import DeliveryJob
+from monitor.due import LEASE_SECONDS, DueSet
 from monitor.history import History
 from monitor.item import Item
-from monitor.keyspace import Keyspace, as_text
+from monitor.keyspace import Keyspace
 from monitor.notification import Notification
 from monitor.rule_activity import note_matches
 from monitor.rules.match import Match
@@ -51,6 +53,17 @@ DECISIONS_KEPT = 20
 """Decisions kept per story for its page: its whole life, for all but the busiest."""
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A due story, its rule, what was decided and, to notify, the update and channels."""
+
+    story: Story
+    rule: Rule
+    decision: Decision
+    update: int
+    names: list[str]
+
+
 class Pipeline:
     """Everything a worker does with a batch of items and with stories that come due."""
 
@@ -70,6 +83,7 @@ class Pipeline:
         self.stories = StoryBook(client, keys, retention)
         self.silences = SilenceBook(client, keys)
         self.history = History(client, keys, retention)
+        self.due = DueSet(client, keys)
         self.enqueue_delivery = enqueue_delivery
 
     def process(self, items: Sequence[Item], at: Sequence[float] | None, clock: Clock) -> float:
@@ -109,61 +123,76 @@ class Pipeline:
         if not alerts:
             return
         entry = story_entry(item, alerts, now)
-        story, changed = self.stories.place(entry, self._policy, now)
-        if changed:
-            self.redis.zadd(self.keys.due, {story.id: now})
+        self.stories.place(entry, self._policy, now, self.due)
 
     def _policy(self, rule_id: str) -> PolicySpec:
         rule = self._rule(rule_id)
         return rule.spec.policy if rule else PolicySpec()
 
     def flush_due(self, now: float, *, waited: bool = False) -> int:
-        """Decide the stories due by `now` (all pending when `waited`); return deliveries queued."""
-        upto: float | str = "+inf" if waited else now
-        sent = 0
-        for raw in self.redis.zrangebyscore(self.keys.due, "-inf", upto):
-            story_id = as_text(raw)
-            if self.redis.zrem(self.keys.due, story_id):
-                sent += self._decide(story_id, now, waited)
-        return sent
+        """Decide the stories due by `now` (all pending when `waited`); return deliveries queued.
 
-    def _decide(self, story_id: str, now: float, waited: bool) -> int:
-        story = self.stories.get(story_id)
+        The due stories are taken, read and their decisions recorded a round trip each for
+        them all: a batch of items makes as many stories due as it has alerts."""
+        lease_until = now + LEASE_SECONDS
+        taken = self.due.take("+inf" if waited else now, lease_until)
+        if not taken:
+            return 0
+        read = self._read_due(taken)
+        decided = [
+            found
+            for story, last in read
+            if (found := self._decide(story, last, now, waited)) is not None
+        ]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for found in decided:
+                self._note_decision(pipe, found, now)
+            again = {found.story.id: found.decision.again_at for found in decided}
+            self.due.settle(pipe, lease_until, [(i, again.get(i)) for i in taken])
+            pipe.execute()
+        return sum(self._send(found, now) for found in decided if found.decision.notify)
+
+    def _read_due(self, taken: list[str]) -> list[tuple[Story | None, LastNotification | None]]:
+        """Each taken story and its last notification, in one round trip."""
+        keys = [key for i in taken for key in (self.keys.story(i), self.keys.notification_log(i))]
+        raws = self.redis.mget(keys)
+        return [
+            (
+                Story.model_validate_json(story) if story else None,
+                LastNotification.model_validate_json(last) if last else None,
+            )
+            for story, last in zip(raws[::2], raws[1::2], strict=True)
+        ]
+
+    def _decide(
+        self, story: Story | None, last: LastNotification | None, now: float, waited: bool
+    ) -> Decided | None:
         rule = self._rule(story.rule) if story else None
         if story is None or rule is None:
-            return 0
-        last = self._last(story_id)
+            return None
         decision = decide(
             story, rule.spec.policy, last, self.silences.active(now), now, waited=waited
         )
         update = last.update + 1 if last else 0
         names = self._destinations(story, update) if decision.notify else []
-        self._note_decision(story, decision, update, names, now)
-        if not decision.notify:
-            return 0
-        return self._send(story, rule, decision, update, names, now)
+        return Decided(story, rule, decision, update, names)
 
-    def _note_decision(
-        self, story: Story, decision: Decision, update: int, names: list[str], now: float
-    ) -> None:
-        """When to decide again, the notification record and the counts, in one round trip."""
+    def _note_decision(self, pipe: RedisPipeline, found: Decided, now: float) -> None:
+        """The notification record, the decision and the counts."""
+        story, decision = found.story, found.decision
         tally = Tally()
         tally.count(DECISIONS, decision.reason.value)
-        for name in names:
+        for name in found.names:
             tally.count(NOTIFICATIONS, name)
-        with self.redis.pipeline(transaction=False) as pipe:
-            if decision.again_at is not None:
-                pipe.zadd(self.keys.due, {story.id: decision.again_at})
-            if decision.notify:
-                record = LastNotification(update=update, at=now, items=len(story.items))
-                pipe.set(
-                    self.keys.notification_log(story.id),
-                    record.model_dump_json(),
-                    ex=self.history.retention,
-                )
-            self._record_decision(pipe, story, decision, update, names, now)
-            tally.write(pipe, self.keys)
-            pipe.execute()
+        if decision.notify:
+            record = LastNotification(update=found.update, at=now, items=len(story.items))
+            pipe.set(
+                self.keys.notification_log(story.id),
+                record.model_dump_json(),
+                ex=self.history.retention,
+            )
+        self._record_decision(pipe, story, decision, found.update, found.names, now)
+        tally.write(pipe, self.keys)
 
     def _record_decision(
         self,
@@ -200,27 +229,15 @@ class Pipeline:
                 )
         return list(names)
 
-    def _send(
-        self,
-        story: Story,
-        rule: Rule,
-        decision: Decision,
-        update: int,
-        names: list[str],
-        now: float,
-    ) -> int:
-        note = notification_of(story, rule, decision, update)
-        for name in names:
+    def _send(self, found: Decided, now: float) -> int:
+        note = notification_of(found.story, found.rule, found.decision, found.update)
+        for name in found.names:
             self.enqueue_delivery(
                 DeliveryJob(
                     prefix=self.keys.prefix, channel=name, notification=note, first_attempt=now
                 )
             )
-        return len(names)
-
-    def _last(self, story_id: str) -> LastNotification | None:
-        raw = self.redis.get(self.keys.notification_log(story_id))
-        return LastNotification.model_validate_json(raw) if raw else None
+        return len(found.names)
 
     def _rule(self, rule_id: str) -> Rule | None:
         return self.rules.matcher.rule(rule_id)

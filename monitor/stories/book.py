@@ -9,6 +9,7 @@ from contextlib import ExitStack
 
 import redis
 
+from monitor.due import DueSet
 from monitor.keyspace import Keyspace, as_text
 from monitor.stories.grouping import PolicyOf, place
 from monitor.stories.story import Story, StoryItem
@@ -46,8 +47,12 @@ class StoryBook:
         raw = self.redis.get(self.keys.story(story_id))
         return Story.model_validate_json(raw) if raw else None
 
-    def save(self, story: Story) -> None:
+    def save(self, story: Story, due: DueSet | None = None, due_at: float = 0.0) -> None:
+        """Store the story and its place in its rules' open stories; with `due`, mark it
+        due for a decision at `due_at`, in the same round trip."""
         pipe = self.redis.pipeline()
+        if due is not None:
+            due.mark(story.id, due_at, pipe)
         pipe.set(self.keys.story(story.id), story.model_dump_json(), ex=self.retention)
         for rule in story.every_rule:
             pipe.zadd(self.keys.open_stories(rule), {story.id: _score(story)})
@@ -55,8 +60,11 @@ class StoryBook:
             pipe.expire(self.keys.open_stories(rule), self.retention)
         pipe.execute()
 
-    def place(self, entry: StoryItem, policy_of: PolicyOf, now: float) -> tuple[Story, bool]:
-        """Put `entry` into its story; return the story and whether it changed."""
+    def place(
+        self, entry: StoryItem, policy_of: PolicyOf, now: float, due: DueSet | None = None
+    ) -> tuple[Story, bool]:
+        """Put `entry` into its story; return the story and whether it changed (a changed
+        story is marked in `due`)."""
         rules = sorted(set(entry.rules))
         with ExitStack() as locks:
             for rule in rules:  # always in one order, so that two workers never deadlock
@@ -69,7 +77,7 @@ class StoryBook:
             story, changed = place(self._open(rules, since), entry, policy_of, now)
             if changed:
                 self._parsed.pop(story.id, None)  # changed here: kept again once saved
-                self.save(story)
+                self.save(story, due, now)
                 self._keep(story.id, _score(story), story)
             return story, changed
 

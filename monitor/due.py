@@ -1,0 +1,78 @@
+"""Stories due for a decision: a sorted set of story ids by when, taken by a worker under a
+lease so that a story is decided once at a time and comes back if its worker dies.
+
+A worker takes every story due in one round trip, moving each one's time to the end of a
+lease; settling puts the story's next decision time in its place, or takes it off the set.
+A story that an item joined while it was being decided no longer carries the lease and is
+left due, to be decided again with that item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import redis
+from redis.client import Pipeline as RedisPipeline
+
+from monitor.keyspace import Keyspace, as_text
+
+LEASE_SECONDS = 60.0
+"""How long a taken story is a worker's: deciding a batch's stories takes milliseconds,
+and a worker that died with them leaves them due again after this."""
+
+_TAKE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for _, id in ipairs(due) do
+    redis.call('ZADD', KEYS[1], ARGV[2], id)
+end
+return due
+"""
+
+_SETTLE = """
+local lease = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+    local id, again = ARGV[i], ARGV[i + 1]
+    local score = redis.call('ZSCORE', KEYS[1], id)
+    if score and tonumber(score) == lease then
+        if again == '' then
+            redis.call('ZREM', KEYS[1], id)
+        else
+            redis.call('ZADD', KEYS[1], again, id)
+        end
+    elseif again ~= '' and (not score or tonumber(again) < tonumber(score)) then
+        redis.call('ZADD', KEYS[1], again, id)
+    end
+end
+return 0
+"""
+
+
+class DueSet:
+    """The stories waiting for a decision, and when each one is due."""
+
+    def __init__(self, client: redis.Redis, keys: Keyspace) -> None:
+        self.redis = client
+        self.key = keys.due
+        self._take = client.register_script(_TAKE)
+        self._settle = client.register_script(_SETTLE)
+
+    def mark(self, story_id: str, at: float, pipe: RedisPipeline | None = None) -> None:
+        (pipe if pipe is not None else self.redis).zadd(self.key, {story_id: at})
+
+    def take(self, upto: float | str, lease_until: float) -> list[str]:
+        """The stories due by `upto` ("+inf": all), now this worker's until `lease_until`."""
+        taken = self._take(keys=[self.key], args=[upto, repr(lease_until)])
+        return [as_text(raw) for raw in taken]
+
+    def settle(
+        self, pipe: RedisPipeline, lease_until: float, next_at: Sequence[tuple[str, float | None]]
+    ) -> None:
+        """Give each taken story its next decision time, or take it off when it has none."""
+        if not next_at:
+            return
+        flat = [part for story_id, at in next_at for part in (story_id, _when(at))]
+        self._settle(keys=[self.key], args=[repr(lease_until), *flat], client=pipe)
+
+
+def _when(at: float | None) -> str:
+    return "" if at is None else repr(at)
