@@ -29,6 +29,7 @@ from monitor.rule_reloads import publish
 from monitor.rules.matcher import Matcher
 from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, refresh_rules, runtime_for
+from workers.stored_job import StoredJob
 from workers.upkeep import release_due, requeue_abandoned
 from workers.warmup import WORTH_IT, warm_up
 
@@ -82,10 +83,16 @@ class MonitorWorker(rq.Worker):
         forks: bool = True,
     ) -> None:
         super().__init__(
-            [HoldingQueue(q.name, connection=connection, serializer=JobSerializer) for q in queues],
+            [
+                HoldingQueue(
+                    q.name, connection=connection, serializer=JobSerializer, job_class=StoredJob
+                )
+                for q in queues
+            ],
             connection=connection,
             serializer=JobSerializer,
             queue_class=HoldingQueue,
+            job_class=StoredJob,
             name=worker_name(socket.gethostname(), os.getpid()),
             worker_ttl=WORKER_TTL,
             maintenance_interval=MAINTENANCE_INTERVAL,
