@@ -13,6 +13,7 @@ from monitor.evaluation.scores import Counts
 from monitor.rules.match import Match
 from monitor.stories.entry import story_entry
 from monitor.stories.grouping import PolicyOf, place
+from monitor.stories.item_index import ItemIndex
 from monitor.stories.story import Story
 
 
@@ -40,6 +41,7 @@ def group_alerts(
     """The story each alerting item lands in, placing them in published order as the
     workers do (item id -> story id)."""
     stories: dict[str, Story] = {}
+    index = ItemIndex()
     placed: dict[str, str] = {}
     timed = sorted(zip(labelled, found, strict=True), key=lambda pair: _published(pair[0]))
     for entry, matches in timed:
@@ -50,8 +52,9 @@ def group_alerts(
         story_item = story_entry(entry.item, alerts, at)
         rules = set(story_item.rules)
         open_stories = [s for s in stories.values() if rules.intersection(s.every_rule)]
-        story, _ = place(open_stories, story_item, policy_of, at)
+        story, _ = place(open_stories, story_item, policy_of, at, index)
         stories[story.id] = story
+        index.keep(story)
         placed[entry.item.id] = story.id
     return placed
 

@@ -12,6 +12,7 @@ import redis
 from monitor.due import DueSet
 from monitor.keyspace import Keyspace, as_text
 from monitor.stories.grouping import PolicyOf, place
+from monitor.stories.item_index import ItemIndex
 from monitor.stories.story import Story, StoryItem
 
 LOCK_TIMEOUT = 30
@@ -42,6 +43,8 @@ class StoryBook:
         """Story id -> (score, story) of the open stories read lately: a rule's open
         stories are read for every item it alerts on, and parsing them all again grew
         with their number."""
+        self._index = ItemIndex()
+        """The items of the stories in _parsed, by stem and mark."""
 
     def get(self, story_id: str) -> Story | None:
         raw = self.redis.get(self.keys.story(story_id))
@@ -74,9 +77,9 @@ class StoryBook:
                     )
                 )
             since = now - max(policy_of(rule).story_window for rule in rules)
-            story, changed = place(self._open(rules, since), entry, policy_of, now)
+            story, changed = place(self._open(rules, since), entry, policy_of, now, self._index)
             if changed:
-                self._parsed.pop(story.id, None)  # changed here: kept again once saved
+                self._forget(story.id)  # changed here: kept again once saved
                 self.save(story, due, now)
                 self._keep(story.id, _score(story), story)
             return story, changed
@@ -108,5 +111,10 @@ class StoryBook:
     def _keep(self, story_id: str, score: float, story: Story) -> None:
         self._parsed[story_id] = (score, story)
         self._parsed.move_to_end(story_id)
+        self._index.keep(story)
         while len(self._parsed) > CACHED_STORIES:
-            self._parsed.popitem(last=False)
+            self._forget(next(iter(self._parsed)))
+
+    def _forget(self, story_id: str) -> None:
+        self._parsed.pop(story_id, None)
+        self._index.drop(story_id)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from monitor.keyspace import digest
 from monitor.rules.model import PolicySpec
+from monitor.stories.item_index import ItemIndex, Nearness
 from monitor.stories.story import Story, StoryItem
 from monitor.text.names import clashing, linked
 
@@ -37,21 +38,31 @@ def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> flo
     return max(worded / policy.similarity, link)
 
 
-def story_likeness(story: Story, entry: StoryItem, policy: PolicySpec) -> float:
-    """How like a story an item is: its likeness to the story's closest item."""
-    return max((item_likeness(entry, item, policy) for item in story.items), default=0.0)
+def story_likeness(
+    story: Story, entry: StoryItem, policy: PolicySpec, near: Nearness | None = None
+) -> float:
+    """How like a story an item is: its likeness to the story's closest item (of those it
+    may be near enough to join, when `near` tells)."""
+    items = near.items_to_compare(story, policy) if near is not None else story.items
+    return max((item_likeness(entry, item, policy) for item in items), default=0.0)
 
 
 def choose_story(
-    stories: Iterable[Story], entry: StoryItem, policy_of: PolicyOf, now: float
+    stories: Iterable[Story],
+    entry: StoryItem,
+    policy_of: PolicyOf,
+    now: float,
+    index: ItemIndex | None = None,
 ) -> Story | None:
-    """The open story the item belongs to, or None when it starts one."""
+    """The open story the item belongs to, or None when it starts one; with the `index`
+    of the stories' items, only the items near enough are compared."""
     best, best_likeness = None, 1.0
+    near = index.nearness(entry) if index is not None else None
     for story in stories:
         policy = policy_of(story.rule)
         if story.updated < now - policy.story_window:
             continue
-        likeness = story_likeness(story, entry, policy)
+        likeness = story_likeness(story, entry, policy, near)
         if likeness >= best_likeness:
             best, best_likeness = story, likeness
     return best
@@ -65,14 +76,18 @@ def join(story: Story, entry: StoryItem, now: float) -> None:
 
 
 def place(
-    stories: list[Story], entry: StoryItem, policy_of: PolicyOf, now: float
+    stories: list[Story],
+    entry: StoryItem,
+    policy_of: PolicyOf,
+    now: float,
+    index: ItemIndex | None = None,
 ) -> tuple[Story, bool]:
     """The story `entry` belongs in among the open `stories`, joined or new, and whether
     anything changed (not when the story already holds the item)."""
     for story in stories:
         if story.holds(entry.id):
             return story, False
-    story = choose_story(stories, entry, policy_of, now) or _new_story(entry, now)
+    story = choose_story(stories, entry, policy_of, now, index) or _new_story(entry, now)
     join(story, entry, now)
     return story, True
 

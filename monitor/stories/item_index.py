@@ -1,0 +1,150 @@
+"""Open stories' items by stem and by mark, so that placing an item compares it closely
+only with the items it may be like.
+
+A busy rule has hundreds of open stories, and every item it alerts on used to be compared
+with every item of each. Summing the weights of the stems and marks an item shares with
+each indexed item, through the index, costs what they share; the items whose sums fall
+short of the policy's bars cannot be alike enough (see `least_shared_weight`) and are not
+compared further.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from monitor.rules.model import PolicySpec
+from monitor.stories.story import Story, StoryItem
+from monitor.text.fingerprint import BOUND_MARGIN
+from monitor.text.names import EVIDENCE, mark_weight
+
+Slot = tuple[str, int]
+"""(story id, position of the item in the story)."""
+
+LINK_ROUNDING = 1e-4
+"""link_score is rounded to four places: a score that rounds up to the bar may be this below."""
+
+
+def least_shared_weight(link_similarity: float) -> float:
+    """The mark weight two items must share for link_score to reach `link_similarity`: the
+    score is at most its evidence term, 1 - exp(-shared / EVIDENCE)."""
+    bar = max(link_similarity - LINK_ROUNDING, 0.0)
+    return -EVIDENCE * math.log(1.0 - bar) * BOUND_MARGIN if bar < 1.0 else math.inf
+
+
+@dataclass
+class Nearness:
+    """What an entry shares with each indexed item: the dot product of their fingerprints
+    over shared stems and the weight of their shared marks."""
+
+    words: dict[Slot, float] = field(default_factory=dict)
+    marks: dict[Slot, float] = field(default_factory=dict)
+    indexed: dict[str, int] = field(default_factory=dict)
+    """Items indexed per story id."""
+    rules: frozenset[str] = frozenset()
+    """The entry's rules: what it shares was looked up under these."""
+    _by_policy: dict[tuple[float, bool, float], dict[str, list[int]]] = field(default_factory=dict)
+
+    def items_to_compare(self, story: Story, policy: PolicySpec) -> list[StoryItem]:
+        """The items of `story` the entry may be alike enough to join: all, for a story
+        not indexed as it is, or not under the entry's rules."""
+        looked_up = story.rule in self.rules or not self.rules.isdisjoint(story.rules)
+        if not looked_up or self.indexed.get(story.id) != len(story.items):
+            return story.items
+        return [story.items[n] for n in self._near_enough(policy).get(story.id, ())]
+
+    def _near_enough(self, policy: PolicySpec) -> dict[str, list[int]]:
+        """Positions of the items, by story, that may reach either of the policy's bars."""
+        key = (policy.similarity, bool(policy.link_window), policy.link_similarity)
+        if key not in self._by_policy:
+            bar = policy.similarity * BOUND_MARGIN
+            slots = {slot for slot, shared in self.words.items() if shared >= bar}
+            if policy.link_window:
+                least = least_shared_weight(policy.link_similarity)
+                slots.update(slot for slot, shared in self.marks.items() if shared >= least)
+            found: dict[str, list[int]] = defaultdict(list)
+            for story_id, n in sorted(slots):
+                found[story_id].append(n)
+            self._by_policy[key] = found
+        return self._by_policy[key]
+
+
+class ItemIndex:
+    """The items of the stories kept, by rule and stem (with its weight) and by rule and
+    mark: an item is compared with the stories of its own rules only, and a large rule set
+    keeps many other stories."""
+
+    def __init__(self) -> None:
+        self._stems: dict[tuple[str, str], dict[Slot, float]] = defaultdict(dict)
+        self._marks: dict[tuple[str, str], set[Slot]] = defaultdict(set)
+        self._stories: dict[str, tuple[list[StoryItem], list[str]]] = {}
+        self._counts: dict[str, int] = {}
+
+    def keep(self, story: Story) -> None:
+        """Index the story's items: only the new ones of a story indexed before under the
+        same rules (items are only ever added to a story), else all of them again."""
+        rules = story.every_rule
+        known, known_rules = self._stories.get(story.id, ([], rules))
+        same = [item.id for item in story.items[: len(known)]] == [item.id for item in known]
+        if not same or known_rules != rules:
+            self.drop(story.id)
+            known = []
+        for n, item in enumerate(story.items[len(known) :], start=len(known)):
+            self._add(rules, (story.id, n), item)
+        self._stories[story.id] = (list(story.items), rules)
+        self._counts[story.id] = len(story.items)
+
+    def drop(self, story_id: str) -> None:
+        self._counts.pop(story_id, None)
+        items, rules = self._stories.pop(story_id, ([], []))
+        for n, item in enumerate(items):
+            self._remove(rules, (story_id, n), item)
+
+    def nearness(self, entry: StoryItem) -> Nearness:
+        """What the entry shares with each item of the stories of its rules."""
+        words: dict[Slot, float] = {}
+        marks: dict[Slot, float] = {}
+        for rule in dict.fromkeys(entry.rules):
+            words.update(self._shared_words(rule, entry))
+            marks.update(self._shared_marks(rule, entry))
+        return Nearness(words, marks, self._counts, frozenset(entry.rules))
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def _shared_words(self, rule: str, entry: StoryItem) -> dict[Slot, float]:
+        shared: dict[Slot, float] = defaultdict(float)
+        for stem, weight in entry.vector.items():
+            for slot, theirs in self._stems.get((rule, stem), {}).items():
+                shared[slot] += weight * theirs
+        return shared
+
+    def _shared_marks(self, rule: str, entry: StoryItem) -> dict[Slot, float]:
+        shared: dict[Slot, float] = defaultdict(float)
+        for mark in set(entry.marks):
+            for slot in self._marks.get((rule, mark), ()):
+                shared[slot] += mark_weight(mark)
+        return shared
+
+    def _add(self, rules: list[str], slot: Slot, item: StoryItem) -> None:
+        for rule in rules:
+            for stem, weight in item.vector.items():
+                self._stems[rule, stem][slot] = weight
+            for mark in set(item.marks):
+                self._marks[rule, mark].add(slot)
+
+    def _remove(self, rules: list[str], slot: Slot, item: StoryItem) -> None:
+        for rule in rules:
+            for stem in item.vector:
+                postings = self._stems.get((rule, stem))
+                if postings is not None:
+                    postings.pop(slot, None)
+                    if not postings:
+                        del self._stems[rule, stem]
+            for mark in set(item.marks):
+                slots = self._marks.get((rule, mark))
+                if slots is not None:
+                    slots.discard(slot)
+                    if not slots:
+                        del self._marks[rule, mark]

@@ -1,0 +1,137 @@
+"""The index of open stories' items: placing through it lands every item where comparing
+it with every item of every story would, and it follows stories as they change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.inputs import read_path
+from monitor.item import Item
+from monitor.notification import Quote
+from monitor.rules.model import PolicySpec
+from monitor.stories.grouping import place
+from monitor.stories.item_index import ItemIndex
+from monitor.stories.story import Story, StoryItem
+from monitor.text.fingerprint import fingerprint
+from monitor.text.names import event_marks
+
+EVAL = Path(__file__).parent / "data" / "eval"
+T0 = 1_706_000_000.0
+
+
+def _entries() -> list[StoryItem]:
+    """The evaluation set's reports, Arabic and English, as entries of one rule an hour
+    apart: many open stories, alike within and across languages."""
+    items: list[Item] = [item for path in sorted(EVAL.glob("*.jsonl")) for item in read_path(path)]
+    return [
+        StoryItem(
+            id=item.id,
+            source=item.source,
+            title=item.title,
+            at=T0 + 3600 * n,
+            quote=Quote(text=item.title[:50]),
+            lang=item.language,
+            rules=["r"],
+            vector=fingerprint(f"{item.title}\n{item.summary or item.content}"),
+            marks=event_marks(item.title, item.summary or item.content),
+        )
+        for n, item in enumerate(items)
+    ]
+
+
+def _group(entries: list[StoryItem], spec: PolicySpec, index: ItemIndex | None) -> list[str]:
+    stories: dict[str, Story] = {}
+    placed = []
+    for entry in entries:
+        story, _ = place(list(stories.values()), entry, lambda rule: spec, entry.at, index)
+        stories[story.id] = story
+        if index is not None:
+            index.keep(story)
+        placed.append(story.id)
+    return placed
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        PolicySpec(),
+        PolicySpec(similarity=0.2, link_similarity=0.15),
+        PolicySpec(similarity=0.6, link_window=0),
+    ],
+    ids=["shipped", "loose", "words-only"],
+)
+def test_placing_through_the_index_lands_every_item_where_comparing_all_would(
+    spec: PolicySpec,
+) -> None:
+    entries = _entries()
+    everything = _group([entry.model_copy() for entry in entries], spec, None)
+    indexed = _group([entry.model_copy() for entry in entries], spec, ItemIndex())
+    assert indexed == everything
+    assert len(set(everything)) < len(entries)  # some stories of several items
+
+
+def _story(story_id: str, *texts: str) -> Story:
+    items = [
+        StoryItem(
+            id=f"{story_id}-{n}",
+            source="s",
+            title=text,
+            at=T0,
+            quote=Quote(text=text),
+            rules=["r"],
+            vector=fingerprint(text),
+            marks=event_marks(text, ""),
+        )
+        for n, text in enumerate(texts)
+    ]
+    return Story(id=story_id, rule="r", created=T0, updated=T0, items=items)
+
+
+STRIKE = "قصف صاروخي يستهدف قاعدة عين الأسد الجوية في محافظة الأنبار غرب العراق"
+TALKS = "انطلاق جولة جديدة من الحوار الاستراتيجي بين بغداد وواشنطن في العاصمة الأمريكية"
+
+
+def _entry(text: str) -> StoryItem:
+    return _story("entry", text).items[0]
+
+
+def test_a_story_indexed_again_with_a_new_item_finds_it() -> None:
+    index = ItemIndex()
+    story = _story("a", TALKS)
+    index.keep(story)
+    near = index.nearness(_entry(STRIKE))
+    assert near.items_to_compare(story, PolicySpec()) == []
+    story.items.append(_story("b", STRIKE).items[0])
+    assert near.items_to_compare(story, PolicySpec()) == story.items  # not indexed as it is
+    index.keep(story)
+    assert index.nearness(_entry(STRIKE)).items_to_compare(story, PolicySpec()) == [story.items[1]]
+
+
+def test_a_story_that_differs_from_what_was_indexed_is_indexed_anew() -> None:
+    index = ItemIndex()
+    index.keep(_story("a", TALKS))
+    rewritten = _story("a", STRIKE)
+    rewritten.items[0].id = "another"
+    index.keep(rewritten)
+    near = index.nearness(_entry(TALKS))
+    assert near.items_to_compare(rewritten, PolicySpec()) == []
+
+
+def test_a_dropped_story_leaves_nothing_behind() -> None:
+    index = ItemIndex()
+    index.keep(_story("a", STRIKE, TALKS))
+    index.keep(_story("b", STRIKE))
+    index.drop("a")
+    index.drop("b")
+    assert len(index) == 0
+    assert index.nearness(_entry(STRIKE)).words == {}
+
+
+def test_a_story_of_none_of_the_entrys_rules_is_compared_in_full() -> None:
+    index = ItemIndex()
+    story = _story("a", STRIKE)
+    index.keep(story)
+    other = _entry(TALKS).model_copy(update={"rules": ["other"]})
+    assert index.nearness(other).items_to_compare(story, PolicySpec()) == story.items
