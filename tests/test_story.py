@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import redis
@@ -15,12 +14,9 @@ from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
 from monitor.stories import book as book_module
 from monitor.stories.book import StoryBook
-from monitor.stories.compared import Compared
 from monitor.stories.story import StoryItem
 from monitor.text.fingerprint import fingerprint, similarity
 from tests.conftest import SEEDS
-
-EVAL = Path(__file__).parent / "data" / "eval"
 
 T0 = 1_706_000_000.0
 
@@ -146,27 +142,3 @@ def test_near_duplicate_wire_copy_is_very_similar() -> None:
     other = "أعلنت وزارة الزراعة العراقية اليوم خطة لدعم مزارعي القمح في محافظات الوسط"
     assert similarity(fingerprint(wire), fingerprint(copy)) > 0.9
     assert similarity(fingerprint(wire), fingerprint(other)) < 0.3
-
-
-@pytest.mark.parametrize("bar", [0.2, 0.39, 0.6])
-def test_the_similarity_bound_never_skips_a_pair_that_reaches_the_bar(bar: float) -> None:
-    """Grouping skips comparing two items when neither shares a stem the other needs to
-    reach the policy's bar; on real reports, every pair at the bar is still compared."""
-    items = [item for path in sorted(EVAL.glob("*.jsonl")) for item in read_path(path)][::3]
-    vectors = [fingerprint(f"{t.title}\n{t.body or t.lead}") for t in map(field_texts, items)]
-    compared = [Compared.of(vector, []) for vector in vectors]
-    reached = skipped = 0
-    for i, one in enumerate(compared):
-        for two, vector in zip(compared[:i], vectors[:i], strict=True):
-            if similarity(vectors[i], vector) >= bar:
-                reached += 1
-                assert one.may_be_as_similar(two, bar)
-            skipped += not one.may_be_as_similar(two, bar)
-    assert reached >= 10 and skipped >= 100
-
-
-def test_a_fingerprint_longer_than_one_is_never_skipped() -> None:
-    heavy = Compared.of({"a": 3.0, "b": 0.1}, [])
-    light = Compared.of({"b": 0.1, "c": 0.99}, [])
-    assert heavy.may_be_as_similar(light, 0.39)
-    assert not Compared.of({"a": 1.0}, []).may_be_as_similar(light, 0.39)

@@ -20,8 +20,7 @@ PolicyOf = Callable[[str], PolicySpec]
 
 
 def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> float:
-    """How alike two items are, 1.0 being the policy's bar for one story. Below the bar the
-    figure may be less than the whole likeness: measures that cannot reach it are skipped."""
+    """How alike two items are, 1.0 being the policy's bar for one story."""
     one, two = entry.compared, other.compared
     link = 0.0
     if (
@@ -31,8 +30,6 @@ def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> flo
     ):
         link = linked(one.marks, two.marks) / policy.link_similarity
     if entry.lang and other.lang and entry.lang != other.lang:
-        return link
-    if not one.may_be_as_similar(two, policy.similarity):
         return link
     worded = one.similarity(two) * clashing(one.marks, two.marks)
     return max(worded / policy.similarity, link)

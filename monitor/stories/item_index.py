@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 from monitor.rules.model import PolicySpec
 from monitor.stories.story import Story, StoryItem
-from monitor.text.fingerprint import BOUND_MARGIN
 from monitor.text.names import EVIDENCE, mark_weight
 
 Slot = tuple[str, int]
 """(story id, position of the item in the story)."""
+
+BOUND_MARGIN = 0.999
+"""Slack on the bars, for float sums taken in another order than the close comparison's."""
 
 LINK_ROUNDING = 1e-4
 """link_score is rounded to four places: a score that rounds up to the bar may be this below."""

@@ -23,9 +23,6 @@ TOP_TERMS = 80
 
 Vector = dict[str, float]
 
-BOUND_MARGIN = 0.999
-"""Slack on similarity bounds, for the rounding of stored weights and of float sums."""
-
 
 STEMS_CACHED = 100_000
 """Words whose stems are kept: every alerting item is fingerprinted, and the commonest
@@ -79,20 +76,3 @@ def similarity(a: Vector, b: Vector) -> float:
 def similarity_over(a: Vector, b: Vector, shared: Iterable[str]) -> float:
     """similarity of two fingerprints whose `shared` stems are known."""
     return math.fsum(a[stem] * b[stem] for stem in shared)
-
-
-def vector_norm(vector: Vector) -> float:
-    return math.sqrt(math.fsum(weight * weight for weight in vector.values()))
-
-
-def must_share(vector: Vector, bar: float) -> frozenset[str]:
-    """The stems of which a vector of norm at most 1 must share one with `vector` to be as
-    similar to it as `bar`: all but the lightest, whose norm together stays below `bar`.
-    Sharing only those, the similarity is at most their norm (Cauchy-Schwarz)."""
-    lightest_first = sorted(vector.items(), key=lambda pair: (abs(pair[1]), pair[0]))
-    limit = (bar * BOUND_MARGIN) ** 2
-    mass, cut = 0.0, 0
-    while cut < len(lightest_first) and mass + lightest_first[cut][1] ** 2 < limit:
-        mass += lightest_first[cut][1] ** 2
-        cut += 1
-    return frozenset(stem for stem, _ in lightest_first[cut:])
