@@ -135,3 +135,17 @@ def test_a_story_of_none_of_the_entrys_rules_is_compared_in_full() -> None:
     index.keep(story)
     other = _entry(TALKS).model_copy(update={"rules": ["other"]})
     assert index.nearness(other).items_to_compare(story, PolicySpec()) == story.items
+
+
+def test_a_story_that_gains_a_rule_is_found_under_it_with_its_earlier_items() -> None:
+    index = ItemIndex()
+    story = _story("a", STRIKE)
+    index.keep(story)
+    joining = _entry(STRIKE + " اليوم").model_copy(update={"rules": ["r", "other"]})
+    story.items.append(joining)
+    story.rules = ["r", "other"]
+    index.keep(story)
+    of_other = _entry(STRIKE).model_copy(update={"rules": ["other"]})
+    assert index.nearness(of_other).items_to_compare(story, PolicySpec()) == story.items
+    index.drop("a")
+    assert len(index) == 0 and index.nearness(of_other).words == {}

@@ -79,7 +79,7 @@ class StoryBook:
             since = now - max(policy_of(rule).story_window for rule in rules)
             story, changed = place(self._open(rules, since), entry, policy_of, now, self._index)
             if changed:
-                self._forget(story.id)  # changed here: kept again once saved
+                self._parsed.pop(story.id, None)  # changed here: kept again once saved
                 self.save(story, due, now)
                 self._keep(story.id, _score(story), story)
             return story, changed

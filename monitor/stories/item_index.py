@@ -84,14 +84,18 @@ class ItemIndex:
         self._counts: dict[str, int] = {}
 
     def keep(self, story: Story) -> None:
-        """Index the story's items: only the new ones of a story indexed before under the
-        same rules (items are only ever added to a story), else all of them again."""
+        """Index what is new of the story: items are only ever added to a story, and rules
+        to its list; a story that differs otherwise from what was indexed is indexed anew."""
         rules = story.every_rule
-        known, known_rules = self._stories.get(story.id, ([], rules))
-        same = [item.id for item in story.items[: len(known)]] == [item.id for item in known]
-        if not same or known_rules != rules:
+        known, known_rules = self._stories.get(story.id, ([], []))
+        same_items = [item.id for item in story.items[: len(known)]] == [i.id for i in known]
+        if not same_items or not set(known_rules) <= set(rules):
             self.drop(story.id)
-            known = []
+            known, known_rules = [], []
+        new_rules = [rule for rule in rules if rule not in known_rules]
+        if new_rules:
+            for n, item in enumerate(story.items[: len(known)]):
+                self._add(new_rules, (story.id, n), item)
         for n, item in enumerate(story.items[len(known) :], start=len(known)):
             self._add(rules, (story.id, n), item)
         self._stories[story.id] = (list(story.items), rules)
