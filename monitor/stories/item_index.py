@@ -50,9 +50,8 @@ class Nearness:
 
     def items_to_compare(self, story: Story, policy: PolicySpec) -> list[StoryItem]:
         """The items of `story` the entry may be alike enough to join: all, for a story
-        not indexed as it is, or not under the entry's rules."""
-        looked_up = story.rule in self.rules or not self.rules.isdisjoint(story.rules)
-        if not looked_up or self.indexed.get(story.id) != len(story.items):
+        not indexed as it is, or opened by none of the entry's rules."""
+        if story.rule not in self.rules or self.indexed.get(story.id) != len(story.items):
             return story.items
         return [story.items[n] for n in self._near_enough(policy).get(story.id, ())]
 
@@ -73,42 +72,38 @@ class Nearness:
 
 
 class ItemIndex:
-    """The items of the stories kept, by rule and stem (with its weight) and by rule and
-    mark: an item is compared with the stories of its own rules only, and a large rule set
-    keeps many other stories."""
+    """The items of the stories kept, by the rule that opened their story and stem (with
+    its weight) or mark: an item is compared with the stories of its own rules only, and
+    a large rule set keeps many other stories. Each item is held once: a story reached
+    through another of its rules is compared in full."""
 
     def __init__(self) -> None:
         self._stems: dict[tuple[str, str], dict[Slot, float]] = defaultdict(dict)
         self._marks: dict[tuple[str, str], set[Slot]] = defaultdict(set)
-        self._stories: dict[str, tuple[list[StoryItem], list[str]]] = {}
+        self._stories: dict[str, tuple[str, list[StoryItem]]] = {}
         self._counts: dict[str, int] = {}
 
     def keep(self, story: Story) -> None:
-        """Index what is new of the story: items are only ever added to a story, and rules
-        to its list; a story that differs otherwise from what was indexed is indexed anew."""
-        rules = story.every_rule
-        known, known_rules = self._stories.get(story.id, ([], []))
-        same_items = [item.id for item in story.items[: len(known)]] == [i.id for i in known]
-        if not same_items or not set(known_rules) <= set(rules):
+        """Index the story's new items (items are only ever added to a story); one that
+        differs otherwise from what was indexed is indexed anew."""
+        rule, known = self._stories.get(story.id, (story.rule, []))
+        same = [item.id for item in story.items[: len(known)]] == [item.id for item in known]
+        if not same or rule != story.rule:
             self.drop(story.id)
-            known, known_rules = [], []
-        new_rules = [rule for rule in rules if rule not in known_rules]
-        if new_rules:
-            for n, item in enumerate(story.items[: len(known)]):
-                self._add(new_rules, (story.id, n), item)
+            known = []
         for n, item in enumerate(story.items[len(known) :], start=len(known)):
-            self._add(rules, (story.id, n), item)
-        self._stories[story.id] = (list(story.items), rules)
+            self._add(story.rule, (story.id, n), item)
+        self._stories[story.id] = (story.rule, list(story.items))
         self._counts[story.id] = len(story.items)
 
     def drop(self, story_id: str) -> None:
         self._counts.pop(story_id, None)
-        items, rules = self._stories.pop(story_id, ([], []))
+        rule, items = self._stories.pop(story_id, ("", []))
         for n, item in enumerate(items):
-            self._remove(rules, (story_id, n), item)
+            self._remove(rule, (story_id, n), item)
 
     def nearness(self, entry: StoryItem) -> Nearness:
-        """What the entry shares with each item of the stories of its rules."""
+        """What the entry shares with each item of the stories its rules opened."""
         words: dict[Slot, float] = {}
         marks: dict[Slot, float] = {}
         for rule in dict.fromkeys(entry.rules):
@@ -133,24 +128,22 @@ class ItemIndex:
                 shared[slot] += mark_weight(mark)
         return shared
 
-    def _add(self, rules: list[str], slot: Slot, item: StoryItem) -> None:
-        for rule in rules:
-            for stem, weight in item.vector.items():
-                self._stems[rule, stem][slot] = weight
-            for mark in set(item.marks):
-                self._marks[rule, mark].add(slot)
+    def _add(self, rule: str, slot: Slot, item: StoryItem) -> None:
+        for stem, weight in item.vector.items():
+            self._stems[rule, stem][slot] = weight
+        for mark in set(item.marks):
+            self._marks[rule, mark].add(slot)
 
-    def _remove(self, rules: list[str], slot: Slot, item: StoryItem) -> None:
-        for rule in rules:
-            for stem in item.vector:
-                postings = self._stems.get((rule, stem))
-                if postings is not None:
-                    postings.pop(slot, None)
-                    if not postings:
-                        del self._stems[rule, stem]
-            for mark in set(item.marks):
-                slots = self._marks.get((rule, mark))
-                if slots is not None:
-                    slots.discard(slot)
-                    if not slots:
-                        del self._marks[rule, mark]
+    def _remove(self, rule: str, slot: Slot, item: StoryItem) -> None:
+        for stem in item.vector:
+            postings = self._stems.get((rule, stem))
+            if postings is not None:
+                postings.pop(slot, None)
+                if not postings:
+                    del self._stems[rule, stem]
+        for mark in set(item.marks):
+            slots = self._marks.get((rule, mark))
+            if slots is not None:
+                slots.discard(slot)
+                if not slots:
+                    del self._marks[rule, mark]
