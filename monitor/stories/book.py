@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from contextlib import ExitStack
 
 import redis
 
@@ -13,10 +12,8 @@ from monitor.due import DueSet
 from monitor.keyspace import Keyspace, as_text
 from monitor.stories.grouping import PolicyOf, place
 from monitor.stories.item_index import ItemIndex
+from monitor.stories.rule_locks import RuleLocks
 from monitor.stories.story import Story, StoryItem
-
-LOCK_TIMEOUT = 30
-"""Seconds a story lock may be held before Redis frees it (a dead worker's lock)."""
 
 CACHED_STORIES = 2_000
 """Open stories a book keeps parsed between placements, the least recently read dropped."""
@@ -43,6 +40,7 @@ class StoryBook:
         """Story id -> (score, story) of the open stories read lately: a rule's open
         stories are read for every item it alerts on, and parsing them all again grew
         with their number."""
+        self._locks = RuleLocks(client, keys)
         self._index = ItemIndex()
         """The items of the stories in _parsed, by stem and mark."""
 
@@ -69,13 +67,7 @@ class StoryBook:
         """Put `entry` into its story; return the story and whether it changed (a changed
         story is marked in `due`)."""
         rules = sorted(set(entry.rules))
-        with ExitStack() as locks:
-            for rule in rules:  # always in one order, so that two workers never deadlock
-                locks.enter_context(
-                    self.redis.lock(
-                        self.keys.story_lock(rule), timeout=LOCK_TIMEOUT, blocking_timeout=60
-                    )
-                )
+        with self._locks.held(rules):
             since = now - max(policy_of(rule).story_window for rule in rules)
             story, changed = place(self._open(rules, since), entry, policy_of, now, self._index)
             if changed:
