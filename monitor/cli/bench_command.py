@@ -8,6 +8,7 @@ import click
 
 from monitor.bench.figures import DEFAULT_CORPUS, machine, stderr_progress, table
 from monitor.bench.suite import BENCHES, BenchOptions, run
+from monitor.cli.options import quiet_http_requests
 from monitor.settings import Settings
 
 
@@ -34,6 +35,7 @@ def bench_command(
     """Measure the matcher, the pipeline, the poller and memory (WHICH, or all), each beside
     a baseline measured in the same run. Progress goes to stderr."""
     options = BenchOptions(quick, corpus, rules or Settings.from_env().rules, redis_url)
+    quiet_http_requests()  # the poll benchmark makes thousands of requests
     say = stderr_progress()
     say(machine())
     figures = run(list(BENCHES) if which == "all" else [which], options, say)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import signal
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import click
 import redis
 
-from monitor.cli.options import announce, checked_settings
+from monitor.cli.options import announce, checked_settings, quiet_http_requests
 from monitor.clock import SystemClock
 from monitor.connection import redis_connection
 from monitor.ingest.feed_report import feed_rows
@@ -33,10 +32,6 @@ _FEEDS = click.option(
 )
 
 
-_HTTP_LOGGERS = ("httpx", "httpcore")
-"""Libraries that log every request at INFO: a line per feed per poll, drowning the outcomes."""
-
-
 @click.command("poll")
 @click.option("--once", is_flag=True, help="Poll every feed once, then exit (for cron).")
 @_FEEDS
@@ -44,8 +39,7 @@ def poll_command(once: bool, feeds_path: Path | None) -> None:
     """Poll the feeds and queue their new items; with --once, exit 1 if any feed failed."""
     settings = checked_settings(channels=False)
     feeds = load_feeds(feeds_path or settings.feeds)
-    for name in _HTTP_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_http_requests()
     with redis_connection(settings, announce) as client:
         outcomes = asyncio.run(_poll(client, settings, feeds, once))
     if once:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,14 @@ from monitor.errors import ConfigError, RuleSetError
 from monitor.rules.loader import load_rules
 from monitor.rules.rule import Rule
 from monitor.settings import Settings
+
+HTTP_LOGGERS = ("httpx", "httpcore")
+"""Libraries that log every request at INFO: a line per feed per poll, drowning the outcomes."""
+
+
+def quiet_http_requests() -> None:
+    for name in HTTP_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def announce(message: str) -> None:
