@@ -144,13 +144,17 @@ class Pipeline:
             for story, last in read
             if (found := self._decide(story, last, now, waited)) is not None
         ]
+        # Queued before the decisions are recorded: should the worker or Redis fail between
+        # the two, the stories come due again when their lease ends, and a delivery queued
+        # again is the same job (its id names the story update and channel) and sends once.
+        sent = sum(self._send(found, now) for found in decided if found.decision.notify)
         with self.redis.pipeline(transaction=False) as pipe:
             for found in decided:
                 self._note_decision(pipe, found, now)
             again = {found.story.id: found.decision.again_at for found in decided}
             self.due.settle(pipe, lease_until, [(i, again.get(i)) for i in taken])
             pipe.execute()
-        return sum(self._send(found, now) for found in decided if found.decision.notify)
+        return sent
 
     def _read_due(self, taken: list[str]) -> list[tuple[Story | None, LastNotification | None]]:
         """Each taken story and its last notification, in one round trip."""
