@@ -13,6 +13,14 @@ from monitor.rules.yaml_file import KeyPath, YamlDocument, read_documents
 RULE_SUFFIXES = (".yaml", ".yml")
 """Files in a rules directory that hold rules."""
 
+FileStamp = tuple[int, int]
+"""A file's modification time (ns) and size: what the reloader looks at for a change."""
+
+_compiled: dict[Path, tuple[FileStamp, list[Rule]]] = {}
+"""The rules of each file compiled without error in this process, by the file's stamp: a
+command checks the rules and its worker loads them moments later, and a reload of a large
+set after one file changed compiles that file only."""
+
 
 def rule_files(paths: Iterable[Path]) -> list[Path]:
     """The rules files named, directories searched recursively, in a stable order."""
@@ -33,7 +41,7 @@ def load_rules(paths: Iterable[Path]) -> list[Rule]:
     errors: list[RuleError] = []
     first_seen: dict[str, Rule] = {}
     for path in rule_files(paths):
-        for rule in _compile_file(path, errors):
+        for rule in _file_rules(path, errors):
             if rule.id in first_seen:
                 errors.append(
                     RuleError(
@@ -46,6 +54,28 @@ def load_rules(paths: Iterable[Path]) -> list[Rule]:
             rules.append(rule)
     if errors:
         raise RuleSetError(errors)
+    return rules
+
+
+def _file_rules(path: Path, errors: list[RuleError]) -> list[Rule]:
+    """The rules of one file, compiled again only when its stamp changed; a file with an
+    error is compiled every time, so that its errors are reported every time."""
+    try:
+        stats = path.stat()
+    except OSError:
+        stats = None
+    stamp = (stats.st_mtime_ns, stats.st_size) if stats else None
+    where = path.absolute()
+    kept = _compiled.get(where)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    found: list[RuleError] = []
+    rules = list(_compile_file(path, found))
+    if found or stamp is None:
+        _compiled.pop(where, None)
+        errors.extend(found)
+    else:
+        _compiled[where] = (stamp, rules)
     return rules
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from monitor.errors import RuleSetError
 from monitor.item import Item
+from monitor.rules.loader import load_rules
 from monitor.rules.reloader import RuleReloader
 
 RULE = "id: r\ntitle: R\nterms:\n  a: {{mode: exact, words: [{word}]}}\nmatch: a\n"
@@ -75,3 +76,22 @@ def test_bad_rules_at_start_raise(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text("id: r\n")
     with pytest.raises(RuleSetError):
         RuleReloader([tmp_path])
+
+
+def test_a_reload_compiles_again_only_the_files_that_changed(tmp_path: Path) -> None:
+    kept, edited = tmp_path / "kept.yaml", tmp_path / "edited.yaml"
+    write(kept, RULE.format(word="Baghdad"), 1)
+    write(edited, RULE.format(word="Erbil").replace("id: r", "id: e"), 1)
+    first = {rule.id: rule for rule in load_rules([tmp_path])}
+    write(edited, RULE.format(word="Mosul").replace("id: r", "id: e"), 2)
+    again = {rule.id: rule for rule in load_rules([tmp_path])}
+    assert again["r"] is first["r"]  # the same compiled rule: its file is as it was
+    assert again["e"] is not first["e"]
+    assert [term.text for group in again["e"].groups for term in group.terms] == ["Mosul"]
+
+
+def test_a_file_with_an_error_reports_it_at_every_load(tmp_path: Path) -> None:
+    write(tmp_path / "bad.yaml", "id: b\ntitle: B\nmatch: nothing\n", 1)
+    for _ in range(2):
+        with pytest.raises(RuleSetError, match=r"bad\.yaml"):
+            load_rules([tmp_path])
