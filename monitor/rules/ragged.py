@@ -6,7 +6,7 @@ item together; these keep what it learns in arrays that numpy can index.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,40 +16,49 @@ Ints = npt.NDArray[np.intp]
 
 
 class Column:
-    """One value per row, appended at the end."""
+    """One value per row, appended at the end. Appends go to a list and reach the array
+    when `values` is read: the index appends a dozen values for each word it learns, and
+    a numpy write costs more than a list append for each of them."""
 
     def __init__(self, dtype: type[np.generic]) -> None:
         self._dtype = dtype
         self._values: npt.NDArray[Any] = np.zeros(1024, dtype)
         self._size = 0
+        self._pending: list[int] = []
 
     def __len__(self) -> int:
-        return self._size
+        return self._size + len(self._pending)
 
     def append(self, value: int) -> None:
-        self._make_room(1)
-        self._values[self._size] = value
-        self._size += 1
+        self._pending.append(value)
 
-    def extend(self, values: Sequence[int] | npt.NDArray[Any]) -> None:
-        self._make_room(len(values))
-        self._values[self._size : self._size + len(values)] = values
-        self._size += len(values)
-
-    def _make_room(self, more: int) -> None:
-        if self._size + more > len(self._values):
-            grown = np.zeros(max(2 * len(self._values), self._size + more), self._dtype)
-            grown[: self._size] = self._values[: self._size]
-            self._values = grown
+    def extend(self, values: Iterable[int] | npt.NDArray[Any]) -> None:
+        if isinstance(values, np.ndarray):
+            values = values.tolist()  # as Python ints, which the list and numpy take fastest
+        self._pending.extend(values)
 
     @property
     def values(self) -> npt.NDArray[Any]:
         """The values so far, as one array (a view: valid until the next append)."""
+        if self._pending:
+            self._settle()
         return self._values[: self._size]
+
+    def _settle(self) -> None:
+        """Move the pending values into the array, growing it as needed."""
+        more = len(self._pending)
+        if self._size + more > len(self._values):
+            grown = np.zeros(max(2 * len(self._values), self._size + more), self._dtype)
+            grown[: self._size] = self._values[: self._size]
+            self._values = grown
+        self._values[self._size : self._size + more] = self._pending
+        self._size += more
+        self._pending = []
 
     def clear(self) -> None:
         self._values = np.zeros(1024, self._dtype)
         self._size = 0
+        self._pending = []
 
 
 class Ragged:
@@ -66,8 +75,7 @@ class Ragged:
     def append(self, row: Sequence[int] | npt.NDArray[Any]) -> None:
         self._starts.append(len(self._cells))
         self._lengths.append(len(row))
-        if len(row):
-            self._cells.extend(row)
+        self._cells.extend(row)
 
     def gather(self, rows: Ints) -> tuple[npt.NDArray[Any], Ints]:
         """The cells of `rows`, one after another, and for each cell its place in `rows`."""

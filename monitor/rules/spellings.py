@@ -21,6 +21,7 @@ import numpy as np
 
 from monitor.rules.ragged import Column, Ragged
 from monitor.rules.spelling_table import Hashes, Ids, SpellingTable
+from monitor.text.key_sieve import KeySieve
 from monitor.text.keys import WordKeys, analyze_uncached
 from monitor.text.word_spans import Codes, Positions, code_points, word_spans
 
@@ -64,6 +65,10 @@ class SpellingIndex:
         """`term_groups` as a table, for the groups of many terms at once."""
         for groups in term_groups:
             self.groups_of_terms.append(groups)
+        tails = {key for starts in index.values() for _, tail in starts for key in tail}
+        self._wanted = frozenset(index).union(tails)
+        """Every key of a term's words: a word's other keys are never looked at."""
+        self._sieve = KeySieve(self._wanted)
         seconds = sorted({tail[0] for starts in index.values() for _, tail in starts if tail})
         # One of 64 bits per second key: a word and the next can start a phrase only if
         # their bits meet, which numpy tells for all the words of an item at once.
@@ -73,8 +78,8 @@ class SpellingIndex:
         self.spellings: list[str] = []
         """Id -> the spelling."""
         self.keys: list[tuple[str, ...]] = []
-        """Id -> its keys: a tuple, since a tuple of strings is no work for the garbage
-        collector, and a frozenset is."""
+        """Id -> those of its keys that some term's word has: a tuple, since a tuple of
+        strings is no work for the garbage collector, and a frozenset is."""
         self.normal = Ragged(np.uint8)
         """Id -> its normalised form in UTF-8 and a space, as patterns see it."""
         self.phrases: dict[int, Phrases] = {}
@@ -144,7 +149,7 @@ class SpellingIndex:
         return expanded
 
     def _learn(self, spelling: str, codes: Codes, spelling_hash: int) -> None:
-        words = analyze_uncached(spelling)
+        words = analyze_uncached(spelling, self._sieve)
         if len(words) == 1:
             self._add(spelling, words[0], codes, spelling_hash)
         else:
@@ -171,9 +176,21 @@ class SpellingIndex:
         spelling_id = self.ids[spelling] = len(self.keys)
         self._table.add(spelling_id, codes, spelling_hash)
         self.spellings.append(spelling)
-        self.keys.append(tuple(word.keys))
-        self.normal.append(np.frombuffer(word.word.encode() + b" ", np.uint8))
-        found = [start for key in word.keys for start in self._index.get(key, ())]
+        self.normal.append(word.word.encode() + b" ")
+        keys = tuple(key for key in word.keys if key in self._wanted)
+        self.keys.append(keys)
+        if keys:
+            self._add_terms(spelling_id, keys)
+        else:  # most words: no term has any of their keys
+            for table in (self.terms, self.groups):
+                table.append(())
+            for column in (self.first_bits, self.key_bits):
+                column.append(0)
+        return spelling_id
+
+    def _add_terms(self, spelling_id: int, keys: tuple[str, ...]) -> None:
+        """What the matcher reads for a spelling with keys that terms have."""
+        found = [start for key in keys for start in self._index.get(key, ())]
         singles = {term for term, tail in found if not tail}
         self.terms.append(sorted(singles))
         groups = set(chain.from_iterable(map(self.term_groups.__getitem__, singles)))
@@ -186,8 +203,7 @@ class SpellingIndex:
             by_second = {key: tuple(value) for key, value in phrases.items()}
             self.phrases[spelling_id] = Phrases(by_second, frozenset(phrases))
         self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, phrases), 0))
-        self.key_bits.append(reduce(or_, map(self._bit, word.keys), 0))
-        return spelling_id
+        self.key_bits.append(reduce(or_, map(self._bit, keys), 0))
 
     def _bit(self, key: str) -> int:
         return self._second_bits.get(key, 0)

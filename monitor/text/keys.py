@@ -10,6 +10,7 @@ Latin words are case-folded and stemmed with the Snowball English stemmer.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -31,6 +32,17 @@ _PRONOUN_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ه")
 _NUMBER_SUFFIXES = ("ات", "ون", "ين", "ان", "ه")
 _ACCUSATIVE = "ا"  # the alef that carries tanween fath: هجوماً
 _ENGLISH = snowballstemmer.stemmer("english")
+
+LONGEST_PREFIX = max(map(len, _ARTICLE_PROCLITICS + _LETTER_PROCLITICS + _FUTURE_PREFIXES))
+"""The most letters `without_clitics` takes off the front of a word."""
+LONGEST_TAIL = (
+    len(_ACCUSATIVE) + max(map(len, _PRONOUN_SUFFIXES)) + max(map(len, _NUMBER_SUFFIXES)) + 1
+)
+"""The most letters `without_suffixes` takes off the end: an accusative alef, a pronoun, a
+light suffix and a final ه, one each."""
+
+
+_NO_KEYS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,11 @@ def analyze(raw: str) -> tuple[WordKeys, ...]:
     return analyze_uncached(raw)
 
 
-def analyze_uncached(raw: str) -> tuple[WordKeys, ...]:
+def analyze_uncached(raw: str, wanted: Callable[[str], bool] | None = None) -> tuple[WordKeys, ...]:
     """`analyze` without its cache, for the matcher's spelling index: it keeps what it
-    learns itself, and a second copy would only give the garbage collector more to walk."""
-    return tuple(word_keys(part) for part in words(normalize(raw)))
+    learns itself, and a second copy would only give the garbage collector more to walk.
+    A word for which `wanted` is False is given no keys (see monitor.text.key_sieve)."""
+    parts = words(normalize(raw))
+    if wanted is None:
+        return tuple(map(word_keys, parts))
+    return tuple(word_keys(part) if wanted(part) else WordKeys(part, _NO_KEYS) for part in parts)

@@ -58,3 +58,16 @@ def test_rows_of_bytes_concatenated_with_where_each_begins() -> None:
     assert cells.tobytes() == b"cde ab cde "
     assert begins.tolist() == [0, 4, 7, 7]
     assert table.concatenated(np.array([], np.intp))[0].tobytes() == b""
+
+
+def test_values_read_between_appends_hold_every_append_so_far() -> None:
+    column = Column(np.uint32)
+    column.append(5)
+    assert column.values.tolist() == [5]
+    column.extend(np.array([6, 7], np.uint32))
+    column.extend(b"\x08")
+    column.append(9)
+    assert len(column) == 5
+    assert column.values.tolist() == [5, 6, 7, 8, 9]
+    column.clear()
+    assert len(column) == 0 and column.values.tolist() == []
