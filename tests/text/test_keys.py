@@ -120,3 +120,16 @@ def test_possessive_is_dropped() -> None:
 
 def test_ligature_that_expands_gives_several_words() -> None:
     assert [word.word for word in analyze("ﷺ")] == ["صلي", "الله", "عليه", "وسلم"]
+
+
+def test_english_stems_come_from_snowball_in_c_and_are_its_python_ones() -> None:
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from monitor.text import keys
+
+    assert type(keys._ENGLISH).__module__ == "Stemmer"  # PyStemmer: a hundred times faster
+    written = "talks talked talking strikes struck militias militia's agreed agreement bases"
+    sample = [*written.split(), "generously", "dying", "skies", "news", "communism", "arsenal"]
+    assert [keys._ENGLISH.stemWord(w) for w in sample] == [
+        EnglishStemmer().stemWord(w) for w in sample
+    ]
