@@ -12,6 +12,7 @@ os.environ.setdefault("RQ_KEY_PREFIX", f"{os.environ.get('MONITOR_PREFIX', 'moni
 
 import json
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +27,7 @@ from monitor.keyspace import Keyspace, digest
 
 __all__ = [
     "JobSerializer",
+    "QuicklyCompressedJob",
     "Submission",
     "enqueue",
     "enqueue_delivery",
@@ -62,8 +64,29 @@ class JobSerializer:
         return json.loads(data)
 
 
+PAYLOAD_COMPRESSION = 1
+"""zlib's level for job payloads: RQ's default (6) took 4 ms for a 50-item batch, about a
+twentieth of a replay, to save a fifth of bytes that live only until the job is done."""
+
+
+class QuicklyCompressedJob(rq.job.Job):
+    """An RQ job that stores its payload compressed at PAYLOAD_COMPRESSION."""
+
+    def to_dict(self, include_meta: bool = True, include_result: bool = True) -> dict[str, Any]:
+        payload = self.data
+        self._data = b""  # what RQ compresses itself: nothing
+        try:
+            found = super().to_dict(include_meta=include_meta, include_result=include_result)
+        finally:
+            self._data = payload
+        found["data"] = zlib.compress(payload, PAYLOAD_COMPRESSION)
+        return found
+
+
 def rq_queue(client: redis.Redis, name: str) -> rq.Queue:
-    return rq.Queue(name, connection=client, serializer=JobSerializer)
+    return rq.Queue(
+        name, connection=client, serializer=JobSerializer, job_class=QuicklyCompressedJob
+    )
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit)\b.*$", re.M)

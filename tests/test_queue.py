@@ -3,6 +3,7 @@ and one queued twice while it waits runs once."""
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import redis
@@ -10,7 +11,7 @@ import redis
 from monitor import counters
 from monitor.item import Item
 from monitor.keyspace import Keyspace, digest
-from monitor.queue import enqueue_items, rq, rq_queue
+from monitor.queue import PAYLOAD_COMPRESSION, JobSerializer, enqueue_items, rq, rq_queue
 from tests.processes import env_for, monitor, submit
 
 ITEMS = [
@@ -56,3 +57,16 @@ def test_a_batch_queued_twice_while_it_waits_is_listed_once(
     assert enqueue_items(redis_client, keys, items, context) == 1
     queue = rq_queue(redis_client, keys.match_queue)
     assert len(redis_client.lrange(queue.key, 0, -1)) == 1
+
+
+def test_a_queued_payload_is_compressed_quickly_and_read_back_by_rq_itself(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    queue = rq_queue(redis_client, keys.match_queue)
+    payload = {"items": ITEMS * 25}
+    job = queue.enqueue("workers.tasks.match_batch", payload, job_id="quick-" + digest(keys.prefix))
+    stored = redis_client.hget(job.key, "data") or b""
+    assert stored == zlib.compress(job.data, PAYLOAD_COMPRESSION)
+    assert stored != zlib.compress(job.data)  # not RQ's own level
+    again = rq.job.Job.fetch(job.id, connection=redis_client, serializer=JobSerializer)
+    assert list(again.args) == [payload]

@@ -24,9 +24,9 @@ def test_an_unchanged_job_is_saved_with_the_bytes_it_was_read_from(
 ) -> None:
     job_id = _queued(redis_client, keys)
     key = rq.job.Job.key_for(job_id)
-    # Stored at another compression level than RQ's: the same payload in other bytes, so
-    # that compressing it again would show.
-    stored = zlib.compress(zlib.decompress(redis_client.hget(key, "data") or b""), 1)
+    # Stored at another compression level than the queue's: the same payload in other
+    # bytes, so that compressing it again would show.
+    stored = zlib.compress(zlib.decompress(redis_client.hget(key, "data") or b""), 9)
     redis_client.hset(key, "data", stored)
     job = StoredJob.fetch(job_id, connection=redis_client, serializer=JobSerializer)
     job.set_status(rq.job.JobStatus.FINISHED)

@@ -12,10 +12,10 @@ from typing import Any
 
 from rq.utils import decode_redis_hash
 
-from monitor.queue import rq
+from monitor.queue import QuicklyCompressedJob
 
 
-class StoredJob(rq.job.Job):
+class StoredJob(QuicklyCompressedJob):
     _as_read: tuple[bytes, bytes] | None = None
     """(payload, its compressed form in Redis) as last read."""
 
