@@ -24,7 +24,6 @@ where the word stands."""
 _INVERSE = np.uint64(pow(int(_BASE), -1, 1 << 64))
 _MIX = 0xBF58476D1CE4E5B9
 """Spreads hashes over the slots (the table is indexed by their top bits)."""
-_WORD = (1 << 64) - 1
 
 _EMPTY = 0
 """The hash of no word: a word's that comes out 0 is taken as 1."""
@@ -53,6 +52,8 @@ class SpellingTable:
 
     def clear(self) -> None:
         self._make_slots(_FIRST_BITS)
+        self._unplaced: tuple[list[int], list[int]] = ([], [])
+        """(ids, hashes) added since the last look-up: placed in slots all together."""
         self._starts = Column(np.intp)
         """Id -> where its code points begin in `_codes`."""
         self._lengths = Column(np.intp)
@@ -95,6 +96,8 @@ class SpellingTable:
 
     def _candidates(self, hashes: Hashes) -> Ids:
         """The id stored under each hash, by linear probing, or -1."""
+        if self._unplaced[0]:
+            self._place_unplaced()
         slots = ((hashes * np.uint64(_MIX)) >> self._shift).astype(np.intp)
         stored = self._hashes[slots]
         here = stored == hashes
@@ -131,22 +134,42 @@ class SpellingTable:
             same[firsts.searchsorted(differ, side="right") - 1] = False
         return same
 
-    def add(self, spelling_id: int, spelling_codes: Codes, spelling_hash: int) -> None:
+    def add(self, spelling_id: int, spelling: str, spelling_hash: int) -> None:
         """Store a spelling; ids come in order, 0, 1, 2..."""
         self._starts.append(len(self._codes))
-        self._lengths.append(len(spelling_codes))
-        self._codes.extend(spelling_codes)
+        self._lengths.append(len(spelling))
+        self._codes.extend(map(ord, spelling))  # a str's code points, as code_points gives
         self._by_id.append(spelling_hash)
-        if 4 * len(self._by_id) > len(self._hashes):
-            self._make_slots(self._bits + 1)
-            for stored_id, stored_hash in enumerate(self._by_id.values.tolist()):
-                self._place(stored_id, stored_hash)
-        else:
-            self._place(spelling_id, spelling_hash)
+        self._unplaced[0].append(spelling_id)
+        self._unplaced[1].append(spelling_hash)
 
-    def _place(self, spelling_id: int, spelling_hash: int) -> None:
-        slot = ((spelling_hash * _MIX) & _WORD) >> (64 - self._bits)
-        while self._hashes[slot] != _EMPTY:
-            slot = (slot + 1) & self._mask
-        self._hashes[slot] = spelling_hash
-        self._ids[slot] = spelling_id
+    def _place_unplaced(self) -> None:
+        ids, hashes = self._unplaced
+        self._unplaced = ([], [])
+        if 4 * len(self._by_id) <= len(self._hashes):
+            self._place(np.array(ids, np.intp), np.array(hashes, np.uint64))
+            return
+        bits = self._bits
+        while 4 * len(self._by_id) > 1 << bits:
+            bits += 1
+        self._make_slots(bits)
+        self._place(np.arange(len(self._by_id)), self._by_id.values)
+
+    def _place(self, ids: Ids, hashes: Hashes) -> None:
+        """Put each id in the first free slot from its hash's: all at once those whose own
+        slot is free and wanted by no other, then the others one by one."""
+        slots = ((hashes * np.uint64(_MIX)) >> self._shift).astype(np.intp)
+        direct = np.zeros(len(slots), np.bool_)
+        direct[np.unique(slots, return_index=True)[1]] = True
+        direct &= self._hashes[slots] == _EMPTY
+        self._hashes[slots[direct]] = hashes[direct]
+        self._ids[slots[direct]] = ids[direct]
+        rest = (~direct).nonzero()[0]
+        table, mask = self._hashes, self._mask
+        for spelling_id, slot, spelling_hash in zip(
+            ids[rest].tolist(), slots[rest].tolist(), hashes[rest].tolist(), strict=True
+        ):
+            while table[slot] != _EMPTY:
+                slot = (slot + 1) & mask
+            table[slot] = spelling_hash
+            self._ids[slot] = spelling_id

@@ -132,7 +132,7 @@ class SpellingIndex:
         ):
             spelling = text[start:end]
             if spelling not in self.ids and spelling not in self.several:
-                self._learn(spelling, codes[start:end], spelling_hash)
+                self._learn(spelling, spelling_hash)
             known = self.ids.get(spelling)
             if known is None:
                 split[position] = [self._part_id(part) for part in self.several[spelling]]
@@ -148,10 +148,10 @@ class SpellingIndex:
             expanded.ids[firsts[position] : firsts[position] + len(parts)] = parts
         return expanded
 
-    def _learn(self, spelling: str, codes: Codes, spelling_hash: int) -> None:
+    def _learn(self, spelling: str, spelling_hash: int) -> None:
         words = analyze_uncached(spelling, self._sieve)
         if len(words) == 1:
-            self._add(spelling, words[0], codes, spelling_hash)
+            self._add(spelling, words[0], spelling_hash)
         else:
             self.several[spelling] = words
 
@@ -159,8 +159,7 @@ class SpellingIndex:
         """The id of a word that NFKC split from a written one, learned as itself."""
         known = self.ids.get(part.word)
         if known is None:
-            codes = code_points(part.word)
-            known = self._add(part.word, part, codes, self._table.hash_of(codes))
+            known = self._add(part.word, part, self._table.hash_of(code_points(part.word)))
         return known
 
     def _start_afresh(self) -> None:
@@ -169,12 +168,12 @@ class SpellingIndex:
         for table in (self.normal, self.terms, self.groups, self.first_bits, self.key_bits):
             table.clear()
         self._table.clear()
-        codes = code_points(SEPARATOR)
-        self._add(SEPARATOR, WordKeys(SEPARATOR, _NO_KEYS), codes, self._table.hash_of(codes))
+        separator_hash = self._table.hash_of(code_points(SEPARATOR))
+        self._add(SEPARATOR, WordKeys(SEPARATOR, _NO_KEYS), separator_hash)
 
-    def _add(self, spelling: str, word: WordKeys, codes: Codes, spelling_hash: int) -> int:
+    def _add(self, spelling: str, word: WordKeys, spelling_hash: int) -> int:
         spelling_id = self.ids[spelling] = len(self.keys)
-        self._table.add(spelling_id, codes, spelling_hash)
+        self._table.add(spelling_id, spelling, spelling_hash)
         self.spellings.append(spelling)
         self.normal.append(word.word.encode() + b" ")
         keys = tuple(key for key in word.keys if key in self._wanted)

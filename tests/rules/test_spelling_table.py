@@ -19,8 +19,7 @@ def ids_in(table: SpellingTable, text: str) -> list[int]:
 def table_of(spellings: list[str]) -> SpellingTable:
     table = SpellingTable()
     for spelling_id, spelling in enumerate(spellings):
-        codes = code_points(spelling)
-        table.add(spelling_id, codes, table.hash_of(codes))
+        table.add(spelling_id, spelling, table.hash_of(code_points(spelling)))
     return table
 
 
@@ -74,3 +73,14 @@ def test_a_text_longer_than_the_kept_powers_hashes_alike() -> None:
     long = "ab " * 40_000 + "عين"
     assert ids_in(table, long)[-2:] == [0, 1]
     assert ids_in(table, "عين ab") == [1, 0]
+
+
+def test_spellings_added_between_look_ups_are_all_found() -> None:
+    table = SpellingTable()
+    spellings: list[str] = []
+    for batch in range(30):  # past several growths of the slots, each batch placed at once
+        for number in range(batch * 7):
+            spelling = f"w{batch}x{number}"
+            table.add(len(spellings), spelling, table.hash_of(code_points(spelling)))
+            spellings.append(spelling)
+        assert ids_in(table, " ".join(spellings)) == list(range(len(spellings)))
