@@ -7,6 +7,7 @@ item together; these keep what it learns in arrays that numpy can index.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import accumulate, chain
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ Ints = npt.NDArray[np.intp]
 
 class Column:
     """One value per row, appended at the end. Appends go to a list and reach the array
-    when `values` is read: the index appends a dozen values for each word it learns, and
+    when `values` is read: the index appends several values for each word it learns, and
     a numpy write costs more than a list append for each of them."""
 
     def __init__(self, dtype: type[np.generic]) -> None:
@@ -34,26 +35,28 @@ class Column:
 
     def extend(self, values: Iterable[int] | npt.NDArray[Any]) -> None:
         if isinstance(values, np.ndarray):
-            values = values.tolist()  # as Python ints, which the list and numpy take fastest
-        self._pending.extend(values)
+            self._write(values)
+        else:
+            self._pending.extend(values)
 
     @property
     def values(self) -> npt.NDArray[Any]:
         """The values so far, as one array (a view: valid until the next append)."""
         if self._pending:
-            self._settle()
+            self._write(())
         return self._values[: self._size]
 
-    def _settle(self) -> None:
-        """Move the pending values into the array, growing it as needed."""
-        more = len(self._pending)
-        if self._size + more > len(self._values):
-            grown = np.zeros(max(2 * len(self._values), self._size + more), self._dtype)
+    def _write(self, more: Sequence[int] | npt.NDArray[Any]) -> None:
+        """Write the pending values, then `more`, into the array, growing it as needed."""
+        pending, self._pending = self._pending, []
+        end = self._size + len(pending) + len(more)
+        if end > len(self._values):
+            grown = np.zeros(max(2 * len(self._values), end), self._dtype)
             grown[: self._size] = self._values[: self._size]
             self._values = grown
-        self._values[self._size : self._size + more] = self._pending
-        self._size += more
-        self._pending = []
+        self._values[self._size : self._size + len(pending)] = pending
+        self._values[self._size + len(pending) : end] = more
+        self._size = end
 
     def clear(self) -> None:
         self._values = np.zeros(1024, self._dtype)
@@ -62,23 +65,32 @@ class Column:
 
 
 class Ragged:
-    """Rows of values of any length (integers unless told), appended at the end."""
+    """Rows of values of any length (integers unless told), appended at the end. Rows
+    appended wait in a list, as a Column's values do, until the table is read."""
 
     def __init__(self, dtype: type[np.generic] = np.intp) -> None:
         self._starts = Column(np.intp)
         self._lengths = Column(np.intp)
         self._cells = Column(dtype)
+        self._rows: list[Sequence[int] | npt.NDArray[Any]] = []
 
     def __len__(self) -> int:
-        return len(self._starts)
+        return len(self._starts) + len(self._rows)
 
     def append(self, row: Sequence[int] | npt.NDArray[Any]) -> None:
-        self._starts.append(len(self._cells))
-        self._lengths.append(len(row))
-        self._cells.extend(row)
+        self._rows.append(row)
+
+    def _settle(self) -> None:
+        rows, self._rows = self._rows, []
+        lengths = list(map(len, rows))
+        self._starts.extend(accumulate(lengths[:-1], initial=len(self._cells)))
+        self._lengths.extend(lengths)
+        self._cells.extend(chain.from_iterable(rows))
 
     def gather(self, rows: Ints) -> tuple[npt.NDArray[Any], Ints]:
         """The cells of `rows`, one after another, and for each cell its place in `rows`."""
+        if self._rows:
+            self._settle()
         lengths = self._lengths.values[rows]
         owner = lengths.nonzero()[0]  # most rows of an item's words are empty
         cells, _ = self._cells_of(rows[owner], lengths[owner])
@@ -86,6 +98,8 @@ class Ragged:
 
     def concatenated(self, rows: Ints) -> tuple[npt.NDArray[Any], Ints]:
         """The cells of `rows`, one after another, and where each row begins in them."""
+        if self._rows:
+            self._settle()
         return self._cells_of(rows, self._lengths.values[rows])
 
     def _cells_of(self, rows: Ints, lengths: Ints) -> tuple[npt.NDArray[Any], Ints]:
@@ -98,3 +112,4 @@ class Ragged:
     def clear(self) -> None:
         for column in (self._starts, self._lengths, self._cells):
             column.clear()
+        self._rows = []

@@ -9,11 +9,13 @@ never give it another word's id.
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 import numpy as np
 import numpy.typing as npt
 
 from monitor.rules.ragged import Column
-from monitor.text.word_spans import Codes, Positions, Spans
+from monitor.text.word_spans import Codes, Positions, Spans, code_points
 
 Hashes = npt.NDArray[np.uint64]
 Ids = npt.NDArray[np.intp]
@@ -52,8 +54,8 @@ class SpellingTable:
 
     def clear(self) -> None:
         self._make_slots(_FIRST_BITS)
-        self._unplaced: tuple[list[int], list[int]] = ([], [])
-        """(ids, hashes) added since the last look-up: placed in slots all together."""
+        self._unplaced: tuple[list[str], list[int]] = ([], [])
+        """(spellings, hashes) added since the last look-up: stored all together."""
         self._starts = Column(np.intp)
         """Id -> where its code points begin in `_codes`."""
         self._lengths = Column(np.intp)
@@ -90,14 +92,14 @@ class SpellingTable:
 
     def find(self, codes: Codes, spans: Spans, hashes: Hashes) -> Ids:
         """The id of each word, or -1 for a word not in the table."""
+        if self._unplaced[0]:
+            self._store_unplaced()
         candidates = self._candidates(hashes)
         candidates[~self._same_codes(codes, spans, candidates)] = -1
         return candidates
 
     def _candidates(self, hashes: Hashes) -> Ids:
         """The id stored under each hash, by linear probing, or -1."""
-        if self._unplaced[0]:
-            self._place_unplaced()
         slots = ((hashes * np.uint64(_MIX)) >> self._shift).astype(np.intp)
         stored = self._hashes[slots]
         here = stored == hashes
@@ -134,20 +136,21 @@ class SpellingTable:
             same[firsts.searchsorted(differ, side="right") - 1] = False
         return same
 
-    def add(self, spelling_id: int, spelling: str, spelling_hash: int) -> None:
-        """Store a spelling; ids come in order, 0, 1, 2..."""
-        self._starts.append(len(self._codes))
-        self._lengths.append(len(spelling))
-        self._codes.extend(map(ord, spelling))  # a str's code points, as code_points gives
-        self._by_id.append(spelling_hash)
-        self._unplaced[0].append(spelling_id)
+    def add(self, spelling: str, spelling_hash: int) -> None:
+        """Store a spelling under the next id: 0, 1, 2..."""
+        self._unplaced[0].append(spelling)
         self._unplaced[1].append(spelling_hash)
 
-    def _place_unplaced(self) -> None:
-        ids, hashes = self._unplaced
-        self._unplaced = ([], [])
+    def _store_unplaced(self) -> None:
+        (spellings, hashes), self._unplaced = self._unplaced, ([], [])
+        first = len(self._by_id)
+        lengths = list(map(len, spellings))
+        self._starts.extend(accumulate(lengths[:-1], initial=len(self._codes)))
+        self._lengths.extend(lengths)
+        self._codes.extend(code_points("".join(spellings)))
+        self._by_id.extend(hashes)
         if 4 * len(self._by_id) <= len(self._hashes):
-            self._place(np.array(ids, np.intp), np.array(hashes, np.uint64))
+            self._place(np.arange(first, len(self._by_id)), np.array(hashes, np.uint64))
             return
         bits = self._bits
         while 4 * len(self._by_id) > 1 << bits:

@@ -173,7 +173,7 @@ class SpellingIndex:
 
     def _add(self, spelling: str, word: WordKeys, spelling_hash: int) -> int:
         spelling_id = self.ids[spelling] = len(self.keys)
-        self._table.add(spelling_id, spelling, spelling_hash)
+        self._table.add(spelling, spelling_hash)
         self.spellings.append(spelling)
         self.normal.append(word.word.encode() + b" ")
         keys = tuple(key for key in word.keys if key in self._wanted)

@@ -71,3 +71,14 @@ def test_values_read_between_appends_hold_every_append_so_far() -> None:
     assert column.values.tolist() == [5, 6, 7, 8, 9]
     column.clear()
     assert len(column) == 0 and column.values.tolist() == []
+
+
+def test_rows_appended_after_a_read_are_read_too() -> None:
+    table = Ragged()
+    table.append([1, 2])
+    assert table.gather(np.array([0], np.intp))[0].tolist() == [1, 2]
+    table.append([])
+    table.append(np.array([3], np.intp))
+    assert len(table) == 3
+    cells, begins = table.concatenated(np.array([2, 0, 1], np.intp))
+    assert cells.tolist() == [3, 1, 2] and begins.tolist() == [0, 1, 3]

@@ -18,8 +18,8 @@ def ids_in(table: SpellingTable, text: str) -> list[int]:
 
 def table_of(spellings: list[str]) -> SpellingTable:
     table = SpellingTable()
-    for spelling_id, spelling in enumerate(spellings):
-        table.add(spelling_id, spelling, table.hash_of(code_points(spelling)))
+    for spelling in spellings:  # ids in order: 0, 1, 2...
+        table.add(spelling, table.hash_of(code_points(spelling)))
     return table
 
 
@@ -81,6 +81,6 @@ def test_spellings_added_between_look_ups_are_all_found() -> None:
     for batch in range(30):  # past several growths of the slots, each batch placed at once
         for number in range(batch * 7):
             spelling = f"w{batch}x{number}"
-            table.add(len(spellings), spelling, table.hash_of(code_points(spelling)))
+            table.add(spelling, table.hash_of(code_points(spelling)))
             spellings.append(spelling)
         assert ids_in(table, " ".join(spellings)) == list(range(len(spellings)))
