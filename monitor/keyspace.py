@@ -46,8 +46,12 @@ class Keyspace:
         return f"{self.prefix}:item:*"
 
     def story(self, story_id: str) -> str:
-        """JSON of one story."""
+        """JSON of one story, without its items (a story stored whole holds them too)."""
         return f"{self.prefix}:story:{story_id}"
+
+    def story_items(self, story_id: str) -> str:
+        """List of the JSON of a story's items, oldest first: items are only ever added."""
+        return f"{self.prefix}:story:{story_id}:items"
 
     def open_stories(self, rule: str) -> str:
         """Sorted set of a rule's story ids by last update time."""

@@ -157,15 +157,11 @@ class Pipeline:
         return sent
 
     def _read_due(self, taken: list[str]) -> list[tuple[Story | None, LastNotification | None]]:
-        """Each taken story and its last notification, in one round trip."""
-        keys = [key for i in taken for key in (self.keys.story(i), self.keys.notification_log(i))]
-        raws = self.redis.mget(keys)
+        """Each taken story and its last notification: two round trips for them all."""
+        lasts = self.redis.mget([self.keys.notification_log(i) for i in taken]) if taken else []
         return [
-            (
-                Story.model_validate_json(story) if story else None,
-                LastNotification.model_validate_json(last) if last else None,
-            )
-            for story, last in zip(raws[::2], raws[1::2], strict=True)
+            (story, LastNotification.model_validate_json(last) if last else None)
+            for story, last in zip(self.stories.read(taken), lasts, strict=True)
         ]
 
     def _decide(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -142,3 +143,80 @@ def test_near_duplicate_wire_copy_is_very_similar() -> None:
     other = "أعلنت وزارة الزراعة العراقية اليوم خطة لدعم مزارعي القمح في محافظات الوسط"
     assert similarity(fingerprint(wire), fingerprint(copy)) > 0.9
     assert similarity(fingerprint(wire), fingerprint(other)) < 0.3
+
+
+STRIKE = "قصف صاروخي على قاعدة عين الأسد الجوية غرب العراق"
+
+
+def test_an_item_joining_adds_itself_to_the_stored_list_and_the_header_stays_small(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=3600)
+    for n in range(5):
+        story, _ = book.place(entry(f"i{n}", STRIKE, T0 + n), policy(), T0 + n)
+    header = json.loads(redis_client.get(keys.story(story.id)) or b"{}")
+    assert "items" not in header and header["id"] == story.id
+    listed = [
+        json.loads(raw)["id"] for raw in redis_client.lrange(keys.story_items(story.id), 0, -1)
+    ]
+    assert listed == ["i0", "i1", "i2", "i3", "i4"]
+    assert 0 < redis_client.ttl(keys.story_items(story.id)) <= 3600
+    read = StoryBook(redis_client, keys, retention=3600).get(story.id)
+    assert read is not None and read == story
+
+
+def test_a_book_parses_only_the_items_added_since_it_last_read_a_story(
+    redis_client: redis.Redis, keys: Keyspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine, theirs = (StoryBook(redis_client, keys, retention=3600) for _ in range(2))
+    for n in range(4):
+        story, _ = theirs.place(entry(f"i{n}", STRIKE, T0 + n), policy(), T0 + n)
+    assert [i.id for i in (mine.read([story.id])[0] or story).items] == ["i0", "i1", "i2", "i3"]
+    mine.place(entry("i4", STRIKE, T0 + 4), policy(), T0 + 4)  # reads and keeps the story
+    theirs.place(entry("i5", STRIKE, T0 + 5), policy(), T0 + 5)
+    parsed: list[str] = []
+    plain = StoryItem.model_validate_json
+
+    class Counted(StoryItem):
+        @classmethod
+        def model_validate_json(cls, data: str | bytes | bytearray, **_: object) -> StoryItem:
+            found = plain(data)
+            parsed.append(found.id)
+            return found
+
+    monkeypatch.setattr(book_module, "StoryItem", Counted)
+    again, changed = mine.place(entry("i6", STRIKE, T0 + 6), policy(), T0 + 6)
+    assert changed and [i.id for i in again.items] == [f"i{n}" for n in range(7)]
+    assert parsed == ["i5"]
+
+
+def test_a_story_stored_whole_is_read_whole_and_keeps_its_items_when_one_joins(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=3600)
+    story, _ = book.place(entry("a", STRIKE), policy(), T0)
+    story.items.append(entry("b", STRIKE, T0 + 1))
+    # As stories were stored before they had item lists: one JSON holding every item.
+    redis_client.set(keys.story(story.id), story.model_dump_json())
+    redis_client.delete(keys.story_items(story.id))
+    redis_client.zadd(keys.open_stories("r"), {story.id: T0 + 0.5})
+    fresh = StoryBook(redis_client, keys, retention=3600)
+    assert [i.id for i in (fresh.get(story.id) or story).items] == ["a", "b"]
+    joined, changed = fresh.place(entry("c", STRIKE, T0 + 2), policy(), T0 + 2)
+    assert changed and joined.id == story.id
+    again = StoryBook(redis_client, keys, retention=3600).get(story.id)
+    assert again is not None and [i.id for i in again.items] == ["a", "b", "c"]
+
+
+def test_an_item_another_worker_added_unseen_is_kept_and_read_next_time(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=3600)
+    story, _ = book.place(entry("a", STRIKE), policy(), T0)
+    # Another worker's item, listed while this book held the story as it last stored it
+    # (as when two workers add to a story through two of its rules at once).
+    other = entry("x", STRIKE, T0 + 1)
+    redis_client.rpush(keys.story_items(story.id), other.model_dump_json())
+    book.place(entry("b", STRIKE, T0 + 2), policy(), T0 + 2)
+    again, changed = book.place(entry("c", STRIKE, T0 + 3), policy(), T0 + 3)
+    assert changed and [i.id for i in again.items] == ["a", "x", "b", "c"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from monitor.notification import Quote, Source
 from monitor.stories.compared import Compared
@@ -52,6 +52,9 @@ class Story(BaseModel):
     created: float
     updated: float
     items: list[StoryItem] = Field(default_factory=list)
+    _listed: int = PrivateAttr(default=0)
+    """How many of its items are in its stored item list (see StoryBook); the rest are to
+    be added to it."""
 
     @property
     def sources(self) -> list[str]:
