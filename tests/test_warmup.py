@@ -62,3 +62,27 @@ def test_a_warmed_up_worker_matches_what_is_queued(
         assert alerts.get(("ain-al-asad-strike",), 0) == 1
     finally:
         stop(worker)
+
+
+def test_freezing_the_heap_leaves_what_lives_out_of_collections_and_lets_go_of_earlier() -> None:
+    import gc
+    import weakref
+
+    from workers.warmup import freeze_heap
+
+    class Node:
+        other: object = None
+
+    cycle = Node()
+    cycle.other = cycle  # freed only by a collection, never by reference counts
+    gone = weakref.ref(cycle)
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() > 0
+        del cycle
+        gc.collect()
+        assert gone() is not None  # frozen: collections leave it alone
+        freeze_heap()  # a later worker of this process: what the earlier froze may go
+        assert gone() is None
+    finally:
+        gc.unfreeze()
