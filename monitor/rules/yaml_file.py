@@ -42,37 +42,41 @@ def read_documents(path: Path) -> Iterator[YamlDocument]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(Location(str(path)), f"cannot read: {exc}") from exc
-    loader = (FAST_LOADER if _fast_loader_accepts(text) else yaml.SafeLoader)(text)
+    try:
+        documents = list(_documents(str(path), text, FAST_LOADER))
+    except yaml.YAMLError:  # libyaml words its errors its own way: the pure parser reports
+        documents = None
+    if documents is not None:
+        yield from documents
+        return
+    try:
+        yield from _documents(str(path), text, yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
+        raise RuleError(where, f"invalid YAML: {_plain(exc.problem or exc.context or '')}") from exc
+
+
+def _documents(path: str, text: str, loader_class: type[yaml.SafeLoader]) -> Iterator[YamlDocument]:
+    loader = loader_class(text)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            document = YamlDocument(str(path), None)
+            document = YamlDocument(path, None)
             document.data = _convert(loader, node, (), document)
             if document.duplicates:
                 raise _one_or_all(document.duplicates)
             yield document
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise RuleError(where, f"invalid YAML: {_plain(exc.problem or exc.context or '')}") from exc
     finally:
         loader.dispose()
 
 
 FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser, when PyYAML was built with it: several times faster on large rules
-files. Its errors are worded differently, so a file it rejects is read by the pure one."""
-
-
-def _fast_loader_accepts(text: str) -> bool:
-    try:
-        for _ in yaml.compose_all(text, Loader=FAST_LOADER):
-            pass
-    except yaml.YAMLError:
-        return False
-    return True
+files. Its errors are worded differently, so a file it rejects is read again by the pure
+one."""
 
 
 _YAML_PROBLEMS = {
