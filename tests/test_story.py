@@ -220,3 +220,16 @@ def test_an_item_another_worker_added_unseen_is_kept_and_read_next_time(
     book.place(entry("b", STRIKE, T0 + 2), policy(), T0 + 2)
     again, changed = book.place(entry("c", STRIKE, T0 + 3), policy(), T0 + 3)
     assert changed and [i.id for i in again.items] == ["a", "x", "b", "c"]
+
+
+def test_a_story_started_again_by_the_same_item_holds_only_its_new_items(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=10 * 86_400)
+    hour = policy(story_window=3600)
+    first, _ = book.place(entry("a", STRIKE), hour, T0)
+    book.place(entry("b", STRIKE, T0 + 60), hour, T0 + 60)
+    again, changed = book.place(entry("a", STRIKE, T0 + 7200), hour, T0 + 7200)
+    assert changed and again.id == first.id  # its id is its rule's and its first item's
+    stored = StoryBook(redis_client, keys, retention=3600).get(again.id)
+    assert stored is not None and [i.id for i in stored.items] == ["a"]

@@ -110,7 +110,9 @@ class StoryBook:
             story, changed = place(self._open(rules, since), entry, policy_of, now, self._index)
             if changed:
                 self._parsed.pop(story.id, None)  # changed here: kept again once stored
-                if self._store(story, due, now, replace=False):
+                # A new story replaces any list left under its id (the same first item,
+                # placed again after its story closed), as does one stored whole.
+                if self._store(story, due, now, replace=story._listed == 0):
                     self._keep(story.id, _score(story), story)
                 else:  # another worker added an item too: its place in the list is unknown
                     self._forget(story.id)
