@@ -87,16 +87,19 @@ class Pipeline:
         self.enqueue_delivery = enqueue_delivery
 
     def process(self, items: Sequence[Item], at: Sequence[float] | None, clock: Clock) -> float:
-        """Match, record and group each item; return the latest clock time seen."""
-        latest = 0.0
+        """Match and record the items, and group those alerting; return the latest clock
+        time seen."""
         began = time.perf_counter()
         found = self.rules.matcher.match_many(items)
         self._record(items, found, time.perf_counter() - began)
-        for index, (item, matches) in enumerate(zip(items, found, strict=True)):
-            now = at[index] if at is not None else clock.now()
-            latest = max(latest, now)
-            self._group(item, [match for match in matches if match.alert], now)
-        return latest
+        times = list(at) if at is not None else [clock.now() for _ in items]
+        entries = [
+            (story_entry(item, alerts, now), now)
+            for item, matches, now in zip(items, found, times, strict=True)
+            if (alerts := self._alerts(matches))
+        ]
+        self.stories.place_all(entries, self._policy, self.due)
+        return max(times, default=0.0)
 
     def _record(self, items: Sequence[Item], found: Sequence[list[Match]], took: float) -> None:
         """Record the batch's items and what matching them came to, in one round trip."""
@@ -118,12 +121,9 @@ class Pipeline:
             pipe.expire(timeline, TIMELINE_SECONDS)
             pipe.execute()
 
-    def _group(self, item: Item, alerts: list[Match], now: float) -> None:
-        alerts = [match for match in alerts if self._rule(match.rule) is not None]
-        if not alerts:
-            return
-        entry = story_entry(item, alerts, now)
-        self.stories.place(entry, self._policy, now, self.due)
+    def _alerts(self, matches: list[Match]) -> list[Match]:
+        """The alerts among an item's matches, of rules still loaded."""
+        return [match for match in matches if match.alert and self._rule(match.rule) is not None]
 
     def _policy(self, rule_id: str) -> PolicySpec:
         rule = self._rule(rule_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
 import redis
@@ -15,7 +16,7 @@ from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
 from monitor.stories import book as book_module
 from monitor.stories.book import StoryBook
-from monitor.stories.story import StoryItem
+from monitor.stories.story import Story, StoryItem
 from monitor.text.fingerprint import fingerprint, similarity
 from tests.conftest import SEEDS
 
@@ -233,3 +234,74 @@ def test_a_story_started_again_by_the_same_item_holds_only_its_new_items(
     assert changed and again.id == first.id  # its id is its rule's and its first item's
     stored = StoryBook(redis_client, keys, retention=3600).get(again.id)
     assert stored is not None and [i.id for i in stored.items] == ["a"]
+
+
+def mixed_entries() -> list[tuple[StoryItem, float]]:
+    """Seeds and strikes under two rules, an item of both, one placed twice, and a story
+    that closes and starts again under a one-hour window: what a batch may hold."""
+    talks = "انطلاق الجولة الأولى من الحوار بين العراق والولايات المتحدة لإنهاء مهمة التحالف"
+    both = entry("both", talks, T0 + 30)
+    both.rules = ["withdrawal", "r"]
+    placements = [(e, T0) for e in seed_entries()]
+    placements += [(entry(f"s{n}", STRIKE, T0 + n, rule="r2"), T0 + n) for n in range(3)]
+    placements += [(entry("t", talks, T0 + 20), T0 + 20), (both, T0 + 30)]
+    placements += [(entry("w", talks, T0 + 40, rule="withdrawal"), T0 + 40)]
+    placements += [(entry("s0", STRIKE, T0 + 50, rule="r2"), T0 + 50)]
+    placements += [(entry("s0", STRIKE, T0 + 7200, rule="r2"), T0 + 7200)]
+    return placements
+
+
+def stored(client: redis.Redis, keys: Keyspace, story_ids: set[str]) -> dict[str, list[str]]:
+    book = StoryBook(client, keys, retention=3600)
+    return {
+        i: [item.id for item in (book.get(i) or Story(id=i, rule="", created=0, updated=0)).items]
+        for i in story_ids
+    }
+
+
+def test_a_batch_is_placed_as_its_items_would_be_one_by_one(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    hour = policy(story_window=3600)
+    one_by_one = StoryBook(redis_client, keys, retention=86_400)
+    singly = [one_by_one.place(e, hour, now) for e, now in mixed_entries()]
+    other = Keyspace(f"{keys.prefix}:batch")
+    batched = StoryBook(redis_client, other, retention=86_400).place_all(mixed_entries(), hour)
+    assert [(s.id, changed) for s, changed in batched] == [(s.id, c) for s, c in singly]
+    story_ids = {s.id for s, _ in singly}
+    assert stored(redis_client, other, story_ids) == stored(redis_client, keys, story_ids)
+    assert sorted(stored(redis_client, other, story_ids).values()) == [
+        ["000", "001", "003"],
+        ["002"],
+        ["004"],
+        ["s0"],  # its strikes' story closed, and s0 placed again started it anew
+        ["t", "both", "w"],  # w, of withdrawal only, joins through both's second rule
+    ]
+
+
+def test_a_batch_takes_its_locks_once_and_stores_its_stories_in_one_transaction(
+    redis_client: redis.Redis, keys: Keyspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = StoryBook(redis_client, keys, retention=86_400)
+    taken: list[list[str]] = []
+    hold = book._locks.held
+
+    def counted(rules: list[str]) -> AbstractContextManager[None]:
+        taken.append(list(rules))
+        return hold(rules)
+
+    monkeypatch.setattr(book._locks, "held", counted)
+    executed = 0
+    plain_execute = redis.client.Pipeline.execute
+
+    def execute(pipe: redis.client.Pipeline, raise_on_error: bool = True) -> list[object]:
+        nonlocal executed
+        executed += pipe.transaction and any(
+            name == "RPUSH" for (name, *_), _ in pipe.command_stack
+        )
+        return plain_execute(pipe, raise_on_error)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    placed = book.place_all(mixed_entries(), policy(story_window=3600))
+    assert taken == [["r", "r2", "withdrawal"]]
+    assert executed == 1 and len({s.id for s, _ in placed}) == 5

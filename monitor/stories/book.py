@@ -10,10 +10,11 @@ since.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 
 import redis
+from redis.client import Pipeline as RedisPipeline
 
 from monitor.due import DueSet
 from monitor.keyspace import Keyspace, as_text
@@ -25,6 +26,9 @@ from monitor.stories.story import Story, StoryItem
 CACHED_STORIES = 2_000
 """Open stories a book keeps parsed between placements, the least recently read dropped."""
 
+Placement = tuple[StoryItem, float]
+"""An entry and the clock time it is placed at."""
+
 ITEM_STEP = 1e-6
 """What each item adds to a story's score in its rules' open-story sets (see _score)."""
 
@@ -34,6 +38,46 @@ def _score(story: Story) -> float:
     that every change to a story changes its score (two items joining at one clock time
     included) and a book can tell a story it has parsed from a newer one by the score."""
     return story.updated + len(story.items) * ITEM_STEP
+
+
+def _window(entry: StoryItem, policy_of: PolicyOf) -> float:
+    """How far back the stories an entry may join were last updated: its rules' longest."""
+    return max(policy_of(rule).story_window for rule in entry.rules)
+
+
+class _Shelf:
+    """The open stories of a batch's rules, by rule, as placing the batch changes them."""
+
+    def __init__(self, stories: Iterable[Story]) -> None:
+        self._by_rule: dict[str, dict[str, Story]] = defaultdict(dict)
+        self._stories: dict[str, Story] = {}
+        self.changed: dict[str, tuple[Story, float]] = {}
+        """Story id -> (story, the clock time of its last change) of those placing changed."""
+        for story in stories:
+            self._shelve(story)
+
+    def open_to(self, rules: Iterable[str], since: float) -> list[Story]:
+        """The open stories of `rules` updated since `since`, in the order of their ids."""
+        found = {
+            story_id: story
+            for rule in rules
+            for story_id, story in self._by_rule.get(rule, {}).items()
+            if _score(story) >= since
+        }
+        return [found[story_id] for story_id in sorted(found)]
+
+    def change(self, story: Story, now: float) -> None:
+        self._shelve(story)
+        self.changed[story.id] = (story, now)
+
+    def _shelve(self, story: Story) -> None:
+        earlier = self._stories.get(story.id)
+        if earlier is not None and earlier is not story:  # started again under its old id
+            for rule in earlier.every_rule:
+                self._by_rule[rule].pop(story.id, None)
+        self._stories[story.id] = story
+        for rule in story.every_rule:
+            self._by_rule[rule][story.id] = story
 
 
 class StoryBook:
@@ -72,21 +116,83 @@ class StoryBook:
         """Store the story whole, in place of what was stored of it; with `due`, mark it
         due for a decision at `due_at`, in the same round trip."""
         story._listed = 0
-        self._store(story, due, due_at, replace=True)
+        self._store({story.id: (story, due_at)}, due)
 
-    def _store(self, story: Story, due: DueSet | None, due_at: float, *, replace: bool) -> bool:
-        """Store the header and the items not yet listed, and the story's place in its
-        rules' open stories; whether the stored list is now the story's items, no other
-        worker having added one meanwhile."""
+    def place(
+        self, entry: StoryItem, policy_of: PolicyOf, now: float, due: DueSet | None = None
+    ) -> tuple[Story, bool]:
+        """Put `entry` into its story; return the story and whether it changed (a changed
+        story is marked in `due`)."""
+        return self.place_all([(entry, now)], policy_of, due)[0]
+
+    def place_all(
+        self, placements: Sequence[Placement], policy_of: PolicyOf, due: DueSet | None = None
+    ) -> list[tuple[Story, bool]]:
+        """Put each entry into its story at its clock time, in turn, as `place` would one
+        by one; the locks of all their rules are taken, their open stories read and the
+        changed ones stored a round trip each for them all: item by item, these round
+        trips were most of a busy worker's placing."""
+        if not placements:
+            return []
+        rules = sorted({rule for entry, _ in placements for rule in entry.rules})
+        with self._locks.held(rules):
+            since = [now - _window(entry, policy_of) for entry, now in placements]
+            shelf = _Shelf(self._open(rules, min(since)))
+            try:
+                placed = [
+                    self._place_one(shelf, entry, now, after, policy_of)
+                    for (entry, now), after in zip(placements, since, strict=True)
+                ]
+                self._store(shelf.changed, due)
+            except BaseException:
+                for story_id in shelf.changed:  # kept changed, but perhaps never stored
+                    self._forget(story_id)
+                raise
+        return placed
+
+    def _place_one(
+        self, shelf: _Shelf, entry: StoryItem, now: float, since: float, policy_of: PolicyOf
+    ) -> tuple[Story, bool]:
+        story, changed = place(
+            shelf.open_to(entry.rules, since), entry, policy_of, now, self._index
+        )
+        if changed:
+            shelf.change(story, now)
+            self._keep(story.id, _score(story), story)  # as the next entries will see it
+        return story, changed
+
+    def _store(self, changed: Mapping[str, tuple[Story, float]], due: DueSet | None) -> None:
+        """Store each story's header and the items not yet listed, and its place in its
+        rules' open stories, in one transaction; with `due`, mark it due at its time. A
+        new story (none listed) replaces any list left under its id (the same first item,
+        placed again after its story closed), as does one stored whole. A story another
+        worker added an item to meanwhile is forgotten: its list holds one not seen here."""
         pipe = self.redis.pipeline()
+        pushed = {
+            story_id: self._queue_store(pipe, story, due, at)
+            for story_id, (story, at) in changed.items()
+        }
+        replies = pipe.execute()
+        for story_id, (story, _) in changed.items():
+            at = pushed[story_id]
+            listed = replies[at] if at is not None else story._listed
+            story._listed = len(story.items)
+            if listed != len(story.items):
+                self._forget(story_id)
+
+    def _queue_store(
+        self, pipe: RedisPipeline, story: Story, due: DueSet | None, due_at: float
+    ) -> int | None:
+        """Queue the commands storing `story`; where among the replies the list's new
+        length will be (None when no item is added)."""
         if due is not None:
             due.mark(story.id, due_at, pipe)
         header, items = self.keys.story(story.id), self.keys.story_items(story.id)
         pipe.set(header, story.model_dump_json(exclude={"items"}), ex=self.retention)
-        if replace:
+        if story._listed == 0:
             pipe.delete(items)
         new = [item.model_dump_json() for item in story.items[story._listed :]]
-        pushed = len(pipe)  # where the list's new length will be among the replies
+        pushed = len(pipe) if new else None
         if new:
             pipe.rpush(items, *new)
         pipe.expire(items, self.retention)
@@ -94,29 +200,7 @@ class StoryBook:
             pipe.zadd(self.keys.open_stories(rule), {story.id: _score(story)})
             pipe.zremrangebyscore(self.keys.open_stories(rule), 0, story.updated - self.retention)
             pipe.expire(self.keys.open_stories(rule), self.retention)
-        replies = pipe.execute()
-        listed = replies[pushed] if new else story._listed
-        story._listed = len(story.items)
-        return listed == len(story.items)
-
-    def place(
-        self, entry: StoryItem, policy_of: PolicyOf, now: float, due: DueSet | None = None
-    ) -> tuple[Story, bool]:
-        """Put `entry` into its story; return the story and whether it changed (a changed
-        story is marked in `due`)."""
-        rules = sorted(set(entry.rules))
-        with self._locks.held(rules):
-            since = now - max(policy_of(rule).story_window for rule in rules)
-            story, changed = place(self._open(rules, since), entry, policy_of, now, self._index)
-            if changed:
-                self._parsed.pop(story.id, None)  # changed here: kept again once stored
-                # A new story replaces any list left under its id (the same first item,
-                # placed again after its story closed), as does one stored whole.
-                if self._store(story, due, now, replace=story._listed == 0):
-                    self._keep(story.id, _score(story), story)
-                else:  # another worker added an item too: its place in the list is unknown
-                    self._forget(story.id)
-            return story, changed
+        return pushed
 
     def _open(self, rules: Sequence[str], since: float) -> list[Story]:
         """The open stories of `rules` updated since `since`, in the order of their ids;
