@@ -56,5 +56,9 @@ class RuleReloader:
         return False
 
     def _current_signature(self) -> Signature:
-        files = rule_files(self.paths)
-        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        return tuple(_stamped(path) for path in rule_files(self.paths))
+
+
+def _stamped(path: Path) -> tuple[str, int, int]:
+    found = path.stat()
+    return str(path), found.st_mtime_ns, found.st_size
