@@ -7,7 +7,7 @@ import pytest
 
 from monitor.errors import RuleSetError
 from monitor.item import Item
-from monitor.rules.loader import load_rules
+from monitor.rules.loader import load_rules, rule_files
 from monitor.rules.reloader import RuleReloader
 
 RULE = "id: r\ntitle: R\nterms:\n  a: {{mode: exact, words: [{word}]}}\nmatch: a\n"
@@ -95,3 +95,18 @@ def test_a_file_with_an_error_reports_it_at_every_load(tmp_path: Path) -> None:
     for _ in range(2):
         with pytest.raises(RuleSetError, match=r"bad\.yaml"):
             load_rules([tmp_path])
+
+
+def test_rules_files_are_found_at_any_depth_in_path_order_and_symlinked_folders_skipped(
+    tmp_path: Path,
+) -> None:
+    for name in ["b/y.yml", "a/x.yaml", "a-b.yaml", "a/.hidden.yaml", "notes.txt", "c/z.YAML"]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "linked.yaml").symlink_to(tmp_path / "a/x.yaml")
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+    (tmp_path / "elsewhere").symlink_to(tmp_path / "b", target_is_directory=True)
+    found = [str(path.relative_to(tmp_path)) for path in rule_files([tmp_path])]
+    # By path components, as before: "a/…" ahead of "a-b.yaml", unlike a sort of strings.
+    assert found == ["a/.hidden.yaml", "a/x.yaml", "a-b.yaml", "b/y.yml", "linked.yaml"]
