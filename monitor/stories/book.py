@@ -18,7 +18,7 @@ from redis.client import Pipeline as RedisPipeline
 
 from monitor.due import DueSet
 from monitor.keyspace import Keyspace, as_text
-from monitor.stories.grouping import PolicyOf, place
+from monitor.stories.grouping import PolicyOf, join_or_start
 from monitor.stories.item_index import ItemIndex
 from monitor.stories.rule_locks import RuleLocks
 from monitor.stories.story import Story, StoryItem
@@ -51,10 +51,15 @@ class _Shelf:
     def __init__(self, stories: Iterable[Story]) -> None:
         self._by_rule: dict[str, dict[str, Story]] = defaultdict(dict)
         self._stories: dict[str, Story] = {}
+        self._holders: dict[str, list[Story]] = defaultdict(list)
+        """Item id -> the stories holding it: asking every open story of a busy rule
+        whether it holds an item took longer than placing it."""
         self.changed: dict[str, tuple[Story, float]] = {}
         """Story id -> (story, the clock time of its last change) of those placing changed."""
         for story in stories:
             self._shelve(story)
+            for item in story.items:
+                self._holders[item.id].append(story)
 
     def open_to(self, rules: Iterable[str], since: float) -> list[Story]:
         """The open stories of `rules` updated since `since`, in the order of their ids."""
@@ -66,8 +71,21 @@ class _Shelf:
         }
         return [found[story_id] for story_id in sorted(found)]
 
-    def change(self, story: Story, now: float) -> None:
+    def holder(self, entry: StoryItem, since: float) -> Story | None:
+        """The first, by id, of the stories open_to(entry.rules, since) that holds `entry`."""
+        holding = [
+            story
+            for story in self._holders.get(entry.id, ())
+            if self._stories.get(story.id) is story
+            and _score(story) >= since
+            and not set(entry.rules).isdisjoint(story.every_rule)
+        ]
+        return min(holding, key=lambda story: story.id, default=None)
+
+    def change(self, story: Story, entry: StoryItem, now: float) -> None:
+        """`entry` joined or started `story` at `now`."""
         self._shelve(story)
+        self._holders[entry.id].append(story)
         self.changed[story.id] = (story, now)
 
     def _shelve(self, story: Story) -> None:
@@ -153,13 +171,13 @@ class StoryBook:
     def _place_one(
         self, shelf: _Shelf, entry: StoryItem, now: float, since: float, policy_of: PolicyOf
     ) -> tuple[Story, bool]:
-        story, changed = place(
-            shelf.open_to(entry.rules, since), entry, policy_of, now, self._index
-        )
-        if changed:
-            shelf.change(story, now)
-            self._keep(story.id, _score(story), story)  # as the next entries will see it
-        return story, changed
+        held = shelf.holder(entry, since)
+        if held is not None:
+            return held, False
+        story = join_or_start(shelf.open_to(entry.rules, since), entry, policy_of, now, self._index)
+        shelf.change(story, entry, now)
+        self._keep(story.id, _score(story), story)  # as the next entries will see it
+        return story, True
 
     def _store(self, changed: Mapping[str, tuple[Story, float]], due: DueSet | None) -> None:
         """Store each story's header and the items not yet listed, and its place in its

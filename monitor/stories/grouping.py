@@ -54,7 +54,8 @@ def choose_story(
     """The open story the item belongs to, or None when it starts one; with the `index`
     of the stories' items, only the items near enough are compared."""
     best, best_likeness = None, 1.0
-    near = index.nearness(entry) if index is not None else None
+    least = min((policy_of(rule).similarity for rule in entry.rules), default=0.0)
+    near = index.nearness(entry, least) if index is not None else None
     for story in stories:
         policy = policy_of(story.rule)
         if story.updated < now - policy.story_window:
@@ -84,9 +85,20 @@ def place(
     for story in stories:
         if story.holds(entry.id):
             return story, False
+    return join_or_start(stories, entry, policy_of, now, index), True
+
+
+def join_or_start(
+    stories: list[Story],
+    entry: StoryItem,
+    policy_of: PolicyOf,
+    now: float,
+    index: ItemIndex | None = None,
+) -> Story:
+    """The open story `entry` joins, or the one it starts, none of them holding it yet."""
     story = choose_story(stories, entry, policy_of, now, index) or _new_story(entry, now)
     join(story, entry, now)
-    return story, True
+    return story
 
 
 def _new_story(entry: StoryItem, now: float) -> Story:

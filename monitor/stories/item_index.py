@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from monitor.rules.model import PolicySpec
@@ -23,6 +24,13 @@ Slot = tuple[str, int]
 
 BOUND_MARGIN = 0.999
 """Slack on the bars, for float sums taken in another order than the close comparison's."""
+
+SKIPPED_SHARE = 0.5
+"""The share of the bar the stems left out of a look-up may add at most: more would
+leave more items near enough to have them added one by one."""
+
+SKIP_SLACK = 1 - 1e-9
+"""Slack on what stems left out may add, for its float sum."""
 
 LINK_ROUNDING = 1e-4
 """link_score is rounded to four places: a score that rounds up to the bar may be this below."""
@@ -79,6 +87,9 @@ class ItemIndex:
 
     def __init__(self) -> None:
         self._stems: dict[tuple[str, str], dict[Slot, float]] = defaultdict(dict)
+        self._heaviest: dict[tuple[str, str], float] = {}
+        """The heaviest weight indexed under each (rule, stem); not lowered when an item
+        goes, so at worst above what is there: a bound on what the stem can add."""
         self._marks: dict[tuple[str, str], set[Slot]] = defaultdict(set)
         self._stories: dict[str, tuple[str, list[StoryItem]]] = {}
         self._counts: dict[str, int] = {}
@@ -102,24 +113,53 @@ class ItemIndex:
         for n, item in enumerate(items):
             self._remove(rule, (story_id, n), item)
 
-    def nearness(self, entry: StoryItem) -> Nearness:
-        """What the entry shares with each item of the stories its rules opened."""
+    def nearness(self, entry: StoryItem, least_similarity: float = 0.0) -> Nearness:
+        """What the entry shares with each item of the stories its rules opened; of the
+        items it shares words with, only those that may reach `least_similarity` (the
+        lowest bar of its rules' policies)."""
+        bar = least_similarity * BOUND_MARGIN
         words: dict[Slot, float] = {}
         marks: dict[Slot, float] = {}
         for rule in dict.fromkeys(entry.rules):
-            words.update(self._shared_words(rule, entry))
+            words.update(self._shared_words(rule, entry, bar))
             marks.update(self._shared_marks(rule, entry))
         return Nearness(words, marks, self._counts, frozenset(entry.rules))
 
     def __len__(self) -> int:
         return len(self._stories)
 
-    def _shared_words(self, rule: str, entry: StoryItem) -> dict[Slot, float]:
-        shared: dict[Slot, float] = defaultdict(float)
-        for stem, weight in entry.vector.items():
-            for slot, theirs in self._stems.get((rule, stem), {}).items():
-                shared[slot] += weight * theirs
-        return shared
+    def _shared_words(self, rule: str, entry: StoryItem, bar: float) -> dict[Slot, float]:
+        """The sum over shared stems for each item that may reach `bar`. The stems found
+        under most items are left out of the look-up while the most they could add
+        together stays below a share of the bar, so an item reaches it only if what it
+        shares of the rest comes near enough; only those items get the left-out stems
+        added. A busy rule's common stems are found under hundreds of items."""
+        postings = {
+            stem: found for stem in entry.vector if (found := self._stems.get((rule, stem)))
+        }
+        skipped, reach = self._stems_to_skip(rule, entry, postings, bar)
+        partial = _sums(entry, postings, [stem for stem in postings if stem not in skipped])
+        if not skipped:
+            return partial
+        return {
+            slot: part + _sums_for(entry, postings, skipped, slot)
+            for slot, part in partial.items()
+            if part + reach >= bar * SKIP_SLACK
+        }
+
+    def _stems_to_skip(
+        self, rule: str, entry: StoryItem, postings: dict[str, dict[Slot, float]], bar: float
+    ) -> tuple[set[str], float]:
+        """The stems to leave out of the look-up, and the most they could add."""
+        skipped: set[str] = set()
+        reach = 0.0
+        for stem in sorted(postings, key=lambda stem: -len(postings[stem])):
+            more = entry.vector[stem] * self._heaviest[rule, stem]
+            if reach + more >= bar * SKIPPED_SHARE:
+                break
+            skipped.add(stem)
+            reach += more
+        return skipped, reach
 
     def _shared_marks(self, rule: str, entry: StoryItem) -> dict[Slot, float]:
         shared: dict[Slot, float] = defaultdict(float)
@@ -131,6 +171,7 @@ class ItemIndex:
     def _add(self, rule: str, slot: Slot, item: StoryItem) -> None:
         for stem, weight in item.vector.items():
             self._stems[rule, stem][slot] = weight
+            self._heaviest[rule, stem] = max(self._heaviest.get((rule, stem), 0.0), weight)
         for mark in set(item.marks):
             self._marks[rule, mark].add(slot)
 
@@ -141,9 +182,29 @@ class ItemIndex:
                 postings.pop(slot, None)
                 if not postings:
                     del self._stems[rule, stem]
+                    del self._heaviest[rule, stem]
         for mark in set(item.marks):
             slots = self._marks.get((rule, mark))
             if slots is not None:
                 slots.discard(slot)
                 if not slots:
                     del self._marks[rule, mark]
+
+
+def _sums(
+    entry: StoryItem, postings: dict[str, dict[Slot, float]], stems: Iterable[str]
+) -> dict[Slot, float]:
+    """Over `stems`, the sum of the entry's weight times each item's."""
+    shared: dict[Slot, float] = defaultdict(float)
+    for stem in stems:
+        weight = entry.vector[stem]
+        for slot, theirs in postings[stem].items():
+            shared[slot] += weight * theirs
+    return shared
+
+
+def _sums_for(
+    entry: StoryItem, postings: dict[str, dict[Slot, float]], stems: Iterable[str], slot: Slot
+) -> float:
+    """Over `stems`, the entry's weight times one item's."""
+    return sum(entry.vector[stem] * postings[stem].get(slot, 0.0) for stem in stems)
