@@ -58,6 +58,10 @@ class Alias:
     unless: frozenset[str]
 
 
+Ranked = tuple[Alias, int, int]
+"""An alias with its number of words and of letters, which rank it against others."""
+
+
 @dataclass(frozen=True)
 class Match:
     """An alias found at tokens[start:end]."""
@@ -118,12 +122,17 @@ class Gazetteer:
         self.weights = {concept.mark: concept.weight for concept in self.concepts.values()}
         self.kinds = {concept.mark: concept.kind for concept in self.concepts.values()}
         self.common_en = frozenset(fold(word) for word in common.split())
-        self._index: dict[tuple[bool, str], list[Alias]] = {}
         self._counts: dict[str, Concept] = {}
+        self._exact_index: dict[str, list[Ranked]] = {}
+        self._stem_index: dict[str, list[Ranked]] = {}
         for alias in aliases:
-            self._index.setdefault((alias.stem, alias.keys[0]), []).append(alias)
+            index = self._stem_index if alias.stem else self._exact_index
+            index.setdefault(alias.keys[0], []).append((alias, len(alias.keys), _spelled(alias)))
             if alias.concept.kind == "number" and len(alias.keys) == 1 and not alias.stem:
                 self._counts[alias.keys[0]] = alias.concept
+        # Most words begin no alias: a set test in C rules them out before any lookup.
+        self._exact_firsts = frozenset(self._exact_index)
+        self._stem_firsts = frozenset(self._stem_index)
 
     def marks(self, concept: Concept) -> list[str]:
         """The concept's mark and the marks of what holds it."""
@@ -137,15 +146,23 @@ class Gazetteer:
     def find(self, tokens: Sequence[Token]) -> list[Match]:
         """Aliases found in `tokens`, left to right, the longest at each place."""
         found = []
-        i = 0
-        while i < len(tokens):
-            match = self._longest(tokens, i)
-            if match:
-                found.append(match)
-                i = match.end
-            else:
-                i += 1
+        end = 0
+        for i in self._starts(tokens):
+            if i >= end:
+                match = self._longest(tokens, i)
+                if match:
+                    found.append(match)
+                    end = match.end
         return found
+
+    def _starts(self, tokens: Sequence[Token]) -> list[int]:
+        """Where an alias may begin: at a word with a key that begins one."""
+        exact, stems = self._exact_firsts, self._stem_firsts
+        return [
+            i
+            for i, tok in enumerate(tokens)
+            if not (tok.exact.isdisjoint(exact) and tok.stems.isdisjoint(stems))
+        ]
 
     def _longest(self, tokens: Sequence[Token], i: int) -> Match | None:
         """The alias that covers most words at i; of equal ones the longest spelled, so that
@@ -153,14 +170,17 @@ class Gazetteer:
         best: Match | None = None
         rank = (0, 0)
         first = tokens[i]
-        for stem, keys in ((False, first.exact), (True, first.stems)):
+        for index, keys in ((self._exact_index, first.exact), (self._stem_index, first.stems)):
             for key in keys:
-                for alias in self._index.get((stem, key), ()):
-                    end = i + len(alias.keys)
-                    candidate = (end, sum(map(len, alias.keys)))
+                for alias, length, spelled in index.get(key, ()):
+                    candidate = (i + length, spelled)
                     if candidate > rank and _fits(alias, tokens, i):
-                        best, rank = Match(alias, i, end), candidate
+                        best, rank = Match(alias, i, i + length), candidate
         return best
+
+
+def _spelled(alias: Alias) -> int:
+    return sum(map(len, alias.keys))
 
 
 def _fits(alias: Alias, tokens: Sequence[Token], i: int) -> bool:
