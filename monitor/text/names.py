@@ -12,17 +12,22 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from monitor.text.fingerprint import background
 from monitor.text.gazetteer import Match, Token, fold, gazetteer, token
 from monitor.text.skeleton import MIN_CONSONANTS, skeleton
-from monitor.text.tokenizer import iter_words
+from monitor.text.tokenizer import words
 
 MAX_MARKS = 40
 """Marks kept per item: the heaviest, so that a long lead cannot crowd out its headline."""
 
 COMMON_SHARE = 0.01
 """Share of background documents above which an Arabic word is a common word, not a name."""
+
+COMMON_CACHED = 50_000
+"""Arabic words whose commonness is kept: 2 MB at most, less while `token`'s cache holds
+the same words."""
 
 ORDINAL_REACH = 3
 """Words between an ordinal and the round or phase it counts (الجولة الأولى من الحوار)."""
@@ -177,19 +182,25 @@ def _number_weight(value: str) -> float:
 
 def tokens(text: str) -> list[Token]:
     """The tokens of `text`, a number with thousands separators as one (2,500 troops)."""
-    text = _THOUSANDS.sub("", text)
-    return [tok for match in iter_words(text) for tok in token(match.group())]
+    return _tokens_of(words(_THOUSANDS.sub("", text)))
+
+
+def _tokens_of(raw_words: Iterable[str]) -> list[Token]:
+    return list(chain.from_iterable(map(token, raw_words)))
 
 
 def _text_marks(text: str) -> list[str]:
-    toks = tokens(text)
+    written = words(text)
+    joined, separators = _THOUSANDS.subn("", text)
+    # Split into words once: only a number with separators makes the two splits differ.
+    toks = _tokens_of(words(joined) if separators else written)
     matches = gazetteer().find(toks)
     taken = {i for match in matches for i in range(match.start, match.end)}
     marks = [mark for match in matches for mark in _concept_marks(match, matches, toks)]
     marks += _dual_marks(matches, toks)
     rest = [tok for i, tok in enumerate(toks) if i not in taken]
     marks += _number_marks(toks, taken)
-    return marks + _name_marks(rest, _lower_words(text))
+    return marks + _name_marks(rest, _lower_words(written))
 
 
 def _concept_marks(match: Match, matches: list[Match], toks: list[Token]) -> list[str]:
@@ -245,6 +256,8 @@ def _day_next_to(match: Match, toks: list[Token]) -> int | None:
 
 
 def _digits(text: str) -> int | None:
+    if not text[:1].isdecimal():  # what \d and an ASCII digit begin with; most words do not
+        return None
     ordinal = _ORDINAL_DIGITS.match(text)
     if ordinal:
         return int(ordinal.group(1))
@@ -262,9 +275,9 @@ def _number_marks(toks: list[Token], taken: set[int]) -> list[str]:
     return marks
 
 
-def _lower_words(text: str) -> frozenset[str]:
+def _lower_words(written: list[str]) -> frozenset[str]:
     """Latin words the text writes in lower case: a capitalised one of them is no name."""
-    return frozenset(fold(m.group()) for m in iter_words(text) if m.group()[:1].islower())
+    return frozenset(fold(word) for word in written if word[:1].islower())
 
 
 def _name_marks(rest: list[Token], lower: frozenset[str]) -> list[str]:
@@ -288,9 +301,19 @@ def _name_forms(tok: Token, lower: frozenset[str]) -> Iterable[str]:
     return () if _ENGLISH_ENDINGS.search(tok.text) else (tok.text,)
 
 
+_COMMON: dict[str, bool] = {}
+"""Whether an Arabic word is common, by the word: a token's keys follow from its text. Keyed
+by strings, not by the key sets, so that the collector has nothing more to walk."""
+
+
 def _common_arabic(tok: Token) -> bool:
     if len(tok.text) < 3:
         return True
-    documents, df = background()
-    stem = min(tok.stems or tok.exact, key=lambda key: (len(key), key))
-    return df.get(stem, 0) >= COMMON_SHARE * documents
+    common = _COMMON.get(tok.text)
+    if common is None:
+        if len(_COMMON) >= COMMON_CACHED:
+            _COMMON.clear()
+        documents, df = background()
+        stem = min(tok.stems or tok.exact, key=lambda key: (len(key), key))
+        common = _COMMON[tok.text] = df.get(stem, 0) >= COMMON_SHARE * documents
+    return common
