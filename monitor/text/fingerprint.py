@@ -12,8 +12,10 @@ import gzip
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
+from itertools import chain
+from operator import itemgetter
 
 from monitor.text.keys import STEM_MARK, analyze
 from monitor.text.tokenizer import words
@@ -42,7 +44,11 @@ def stem_of(raw: str) -> tuple[str, ...]:
 
 def features(text: str) -> list[str]:
     """The stems of every word of `text`, in order."""
-    return [stem for raw in words(text) for stem in stem_of(raw)]
+    return list(_stems(text))
+
+
+def _stems(text: str) -> Iterator[str]:
+    return chain.from_iterable(map(stem_of, words(text)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,15 +59,31 @@ def background() -> tuple[int, dict[str, int]]:
     return int(data["documents"]), dict(data["df"])
 
 
+@functools.lru_cache(maxsize=1)
+def inverse_frequencies() -> tuple[dict[str, float], float]:
+    """(IDF per background stem, IDF of a stem the background lacks), worked out once rather
+    than for each stem of each item; under 1 MB."""
+    documents, df = background()
+    idf = {stem: _idf(documents, found) for stem, found in df.items()}
+    return idf, _idf(documents, 0)
+
+
+def _idf(documents: int, found: int) -> float:
+    return math.log((documents + 1) / (found + 1))
+
+
 def fingerprint(text: str) -> Vector:
     """The unit-length TF-IDF vector of `text`'s TOP_TERMS heaviest stems."""
-    documents, df = background()
-    counts = Counter(features(text))
+    idf, unseen = inverse_frequencies()
+    counts = Counter(_stems(text))
     weights = {
-        stem: (1 + math.log(count)) * math.log((documents + 1) / (df.get(stem, 0) + 1))
-        for stem, count in counts.items()
+        stem: (1 + math.log(count)) * idf.get(stem, unseen) for stem, count in counts.items()
     }
-    top = sorted(weights.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_TERMS]
+    # Heaviest first, equal weights by stem: a stable sort by weight of the stems in order
+    # sorts the same as one key of both, without a key tuple for each stem.
+    ranked = sorted(weights.items())
+    ranked.sort(key=itemgetter(1), reverse=True)
+    top = ranked[:TOP_TERMS]
     norm = math.sqrt(sum(weight * weight for _, weight in top)) or 1.0
     return {stem: round(weight / norm, 5) for stem, weight in top if weight > 0}
 
