@@ -94,31 +94,32 @@ def without_clitics(word: str) -> set[str]:
     return forms
 
 
-def _strip_one(word: str, suffixes: dict[str, tuple[str, ...]]) -> set[str]:
-    return {
-        word[: -len(s)]
-        for s in suffixes.get(word[-1:], _NO_AFFIXES)
-        if word.endswith(s) and len(word) - len(s) >= MIN_STEM
-    }
-
-
 def without_suffixes(word: str) -> set[str]:
     """The word and each form of it with a pronoun and/or a light suffix removed."""
     forms = {word}
     if word.endswith(_ACCUSATIVE) and len(word) > MIN_STEM:
         forms.add(word[:-1])
     for form in list(forms):
-        forms |= _with_ta_marbuta(_strip_one(form, _PRONOUNS_BY_LAST))
+        _add_stripped(forms, form, _PRONOUNS_BY_LAST, ta_marbuta=True)
     for form in list(forms):
-        forms |= _with_ta_marbuta(_strip_one(form, _NUMBERS_BY_LAST))
+        _add_stripped(forms, form, _NUMBERS_BY_LAST, ta_marbuta=True)
     for form in list(forms):
-        forms |= _strip_one(form, _TA_MARBUTA_BY_LAST)
+        _add_stripped(forms, form, _TA_MARBUTA_BY_LAST, ta_marbuta=False)
     return forms
 
 
-def _with_ta_marbuta(forms: set[str]) -> set[str]:
-    """Forms ending in ت also as ending in ة: a suffix turns ة into ت (مسيرتين, قيادتها)."""
-    return forms | {form[:-1] + "ه" for form in forms if form.endswith("ت")}
+def _add_stripped(
+    forms: set[str], word: str, suffixes: dict[str, tuple[str, ...]], *, ta_marbuta: bool
+) -> None:
+    """Add `word` without each of `suffixes` it ends in; with `ta_marbuta`, a form ending in
+    ت also as ending in ة, since a suffix turns ة into ت (مسيرتين, قيادتها). Added in
+    place: every word of every item not seen before is analysed, most of them to no form."""
+    for suffix in suffixes.get(word[-1:], _NO_AFFIXES):
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            form = word[: -len(suffix)]
+            forms.add(form)
+            if ta_marbuta and form.endswith("ت"):
+                forms.add(form[:-1] + "ه")
 
 
 def english_exact(word: str) -> str:
