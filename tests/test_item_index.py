@@ -3,6 +3,7 @@ it with every item of every story would, and it follows stories as they change."
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,46 @@ def test_placing_through_the_index_lands_every_item_where_comparing_all_would(
     assert len(set(everything)) < len(entries)  # some stories of several items
 
 
+def _group_by_rules(
+    entries: list[StoryItem], policies: dict[str, PolicySpec], index: ItemIndex | None
+) -> list[str]:
+    """Placed as a book places them: among the open stories of the entry's rules."""
+    stories: dict[str, Story] = {}
+    placed = []
+    for entry in entries:
+        rules = set(entry.rules)
+        open_ = [stories[i] for i in sorted(stories) if rules & set(stories[i].every_rule)]
+        story, _ = place(open_, entry, policies.__getitem__, entry.at, index)
+        stories[story.id] = story
+        if index is not None:
+            index.keep(story)
+        placed.append(story.id)
+    return placed
+
+
+def test_placing_items_of_several_rules_through_the_index_lands_them_as_comparing_all_would() -> (
+    None
+):
+    """Each entry alerts on one to three of four rules with different bars, so that stories
+    hold items of several rules and are reached through rules that did not open them."""
+    rng = random.Random(7)
+    names = ["strict", "loose", "plain", "words"]
+    policies = {
+        "strict": PolicySpec(similarity=0.6),
+        "loose": PolicySpec(similarity=0.2, link_similarity=0.15),
+        "plain": PolicySpec(),
+        "words": PolicySpec(similarity=0.3, link_window=0),
+    }
+    entries = [
+        entry.model_copy(update={"rules": rng.sample(names, rng.randint(1, 3))})
+        for entry in _entries()
+    ]
+    everything = _group_by_rules([e.model_copy() for e in entries], policies, None)
+    indexed = _group_by_rules([e.model_copy() for e in entries], policies, ItemIndex())
+    assert indexed == everything
+    assert len(set(everything)) < len(entries) / 2
+
+
 def _story(story_id: str, *texts: str) -> Story:
     items = [
         StoryItem(
@@ -137,18 +178,22 @@ def test_a_story_of_none_of_the_entrys_rules_is_compared_in_full() -> None:
     assert index.nearness(other).items_to_compare(story, PolicySpec()) == story.items
 
 
-def test_a_story_reached_through_a_rule_that_did_not_open_it_is_compared_in_full() -> None:
+def test_a_story_reached_through_any_of_its_rules_is_compared_through_the_index() -> None:
     index = ItemIndex()
     story = _story("a", STRIKE)
     index.keep(story)
     joining = _entry(STRIKE + " اليوم").model_copy(update={"rules": ["r", "other"]})
     story.items.append(joining)
     story.rules = ["r", "other"]
-    index.keep(story)
     of_other = _entry(TALKS).model_copy(update={"rules": ["other"]})
+    # Before the story is indexed again with its new rule, its items are not under it.
     assert index.nearness(of_other).items_to_compare(story, PolicySpec()) == story.items
-    of_opener = _entry(TALKS)
-    assert index.nearness(of_opener).items_to_compare(story, PolicySpec()) == []
+    index.keep(story)
+    assert index.nearness(of_other).items_to_compare(story, PolicySpec()) == []
+    striking = _entry(STRIKE).model_copy(update={"rules": ["other"]})
+    assert index.nearness(striking).items_to_compare(story, PolicySpec()) == story.items
+    index.drop("a")
+    assert len(index) == 0 and index.nearness(striking).words == {}
 
 
 @pytest.mark.parametrize("similarity", [0.2, 0.39, 0.6])

@@ -54,12 +54,13 @@ def choose_story(
     """The open story the item belongs to, or None when it starts one; with the `index`
     of the stories' items, only the items near enough are compared."""
     best, best_likeness = None, 1.0
-    least = min((policy_of(rule).similarity for rule in entry.rules), default=0.0)
-    near = index.nearness(entry, least) if index is not None else None
-    for story in stories:
-        policy = policy_of(story.rule)
-        if story.updated < now - policy.story_window:
-            continue
+    policies = [(story, policy_of(story.rule)) for story in stories]
+    open_now = [
+        (story, policy) for story, policy in policies if story.updated >= now - policy.story_window
+    ]
+    least = min((policy.similarity for _, policy in open_now), default=0.0)
+    near = index.nearness(entry, least) if index is not None and open_now else None
+    for story, policy in open_now:
         likeness = story_likeness(story, entry, policy, near)
         if likeness >= best_likeness:
             best, best_likeness = story, likeness

@@ -52,14 +52,18 @@ class Nearness:
     marks: dict[Slot, float] = field(default_factory=dict)
     indexed: dict[str, int] = field(default_factory=dict)
     """Items indexed per story id."""
+    indexed_under: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The rules each story's items are indexed under, by story id."""
     rules: frozenset[str] = frozenset()
     """The entry's rules: what it shares was looked up under these."""
     _by_policy: dict[tuple[float, bool, float], dict[str, list[int]]] = field(default_factory=dict)
 
     def items_to_compare(self, story: Story, policy: PolicySpec) -> list[StoryItem]:
         """The items of `story` the entry may be alike enough to join: all, for a story
-        not indexed as it is, or opened by none of the entry's rules."""
-        if story.rule not in self.rules or self.indexed.get(story.id) != len(story.items):
+        not indexed as it is, or under none of the entry's rules."""
+        if self.indexed.get(story.id) != len(story.items) or self.rules.isdisjoint(
+            self.indexed_under.get(story.id, ())
+        ):
             return story.items
         return [story.items[n] for n in self._near_enough(policy).get(story.id, ())]
 
@@ -80,10 +84,11 @@ class Nearness:
 
 
 class ItemIndex:
-    """The items of the stories kept, by the rule that opened their story and stem (with
-    its weight) or mark: an item is compared with the stories of its own rules only, and
-    a large rule set keeps many other stories. Each item is held once: a story reached
-    through another of its rules is compared in full."""
+    """The items of the stories kept, by each rule of their story and stem (with its
+    weight) or mark: an item is compared with the stories of its own rules only, and a
+    large rule set keeps many other stories. An item is held under every rule of its
+    story, so that a story reached through any of them is compared through the index: with
+    many rules, most stories hold items of several."""
 
     def __init__(self) -> None:
         self._stems: dict[tuple[str, str], dict[Slot, float]] = defaultdict(dict)
@@ -91,39 +96,52 @@ class ItemIndex:
         """The heaviest weight indexed under each (rule, stem); not lowered when an item
         goes, so at worst above what is there: a bound on what the stem can add."""
         self._marks: dict[tuple[str, str], set[Slot]] = defaultdict(set)
-        self._stories: dict[str, tuple[str, list[StoryItem]]] = {}
+        self._stories: dict[str, tuple[frozenset[str], list[StoryItem]]] = {}
+        self._rules: dict[str, frozenset[str]] = {}
         self._counts: dict[str, int] = {}
 
     def keep(self, story: Story) -> None:
-        """Index the story's new items (items are only ever added to a story); one that
-        differs otherwise from what was indexed is indexed anew."""
-        rule, known = self._stories.get(story.id, (story.rule, []))
-        same = [item.id for item in story.items[: len(known)]] == [item.id for item in known]
-        if not same or rule != story.rule:
+        """Index the story's new items (items are only ever added to a story), and all its
+        items under a rule it has gained; one that differs otherwise from what was indexed
+        is indexed anew."""
+        rules = frozenset(story.every_rule)
+        indexed, known = self._stories.get(story.id, (rules, []))
+        same = len(known) <= len(story.items) and all(
+            mine.id == theirs.id
+            for mine, theirs in zip(story.items[: len(known)], known, strict=True)
+        )
+        if not same or not indexed <= rules:
             self.drop(story.id)
-            known = []
+            indexed, known = rules, []
+        for rule in rules - indexed:
+            for n, item in enumerate(known):
+                self._add(rule, (story.id, n), item)
         for n, item in enumerate(story.items[len(known) :], start=len(known)):
-            self._add(story.rule, (story.id, n), item)
-        self._stories[story.id] = (story.rule, list(story.items))
+            for rule in rules:
+                self._add(rule, (story.id, n), item)
+        self._stories[story.id] = (rules, list(story.items))
         self._counts[story.id] = len(story.items)
+        self._rules[story.id] = rules
 
     def drop(self, story_id: str) -> None:
         self._counts.pop(story_id, None)
-        rule, items = self._stories.pop(story_id, ("", []))
-        for n, item in enumerate(items):
-            self._remove(rule, (story_id, n), item)
+        self._rules.pop(story_id, None)
+        rules, items = self._stories.pop(story_id, (frozenset(), []))
+        for rule in rules:
+            for n, item in enumerate(items):
+                self._remove(rule, (story_id, n), item)
 
     def nearness(self, entry: StoryItem, least_similarity: float = 0.0) -> Nearness:
-        """What the entry shares with each item of the stories its rules opened; of the
-        items it shares words with, only those that may reach `least_similarity` (the
-        lowest bar of its rules' policies)."""
+        """What the entry shares with each item of the stories of its rules; of the items
+        it shares words with, only those that may reach `least_similarity` (the lowest bar
+        of the policies it is to be compared by)."""
         bar = least_similarity * BOUND_MARGIN
         words: dict[Slot, float] = {}
         marks: dict[Slot, float] = {}
         for rule in dict.fromkeys(entry.rules):
             words.update(self._shared_words(rule, entry, bar))
             marks.update(self._shared_marks(rule, entry))
-        return Nearness(words, marks, self._counts, frozenset(entry.rules))
+        return Nearness(words, marks, self._counts, self._rules, frozenset(entry.rules))
 
     def __len__(self) -> int:
         return len(self._stories)
