@@ -170,15 +170,19 @@ def test_a_dropped_story_leaves_nothing_behind() -> None:
     assert index.nearness(_entry(STRIKE)).words == {}
 
 
-def test_a_story_of_none_of_the_entrys_rules_is_compared_in_full() -> None:
+def test_only_the_stories_asked_about_are_summed_for() -> None:
     index = ItemIndex()
-    story = _story("a", STRIKE)
-    index.keep(story)
-    other = _entry(TALKS).model_copy(update={"rules": ["other"]})
-    assert index.nearness(other).items_to_compare(story, PolicySpec()) == story.items
+    index.keep(_story("a", STRIKE))
+    index.keep(_story("b", STRIKE))
+    near = index.nearness(_entry(STRIKE), 0.39, {"b"})
+    assert {story_id for story_id, _ in near.words} == {"b"}
+    assert {story_id for story_id, _ in near.marks} == {"b"}
+    assert {story_id for story_id, _ in index.nearness(_entry(STRIKE)).words} == {"a", "b"}
 
 
-def test_a_story_reached_through_any_of_its_rules_is_compared_through_the_index() -> None:
+def test_a_story_that_gains_a_rule_is_compared_through_the_index_without_indexing_it_again() -> (
+    None
+):
     index = ItemIndex()
     story = _story("a", STRIKE)
     index.keep(story)
@@ -186,7 +190,7 @@ def test_a_story_reached_through_any_of_its_rules_is_compared_through_the_index(
     story.items.append(joining)
     story.rules = ["r", "other"]
     of_other = _entry(TALKS).model_copy(update={"rules": ["other"]})
-    # Before the story is indexed again with its new rule, its items are not under it.
+    # Before the story is indexed with its new item, it is compared in full.
     assert index.nearness(of_other).items_to_compare(story, PolicySpec()) == story.items
     index.keep(story)
     assert index.nearness(of_other).items_to_compare(story, PolicySpec()) == []

@@ -59,7 +59,8 @@ def choose_story(
         (story, policy) for story, policy in policies if story.updated >= now - policy.story_window
     ]
     least = min((policy.similarity for _, policy in open_now), default=0.0)
-    near = index.nearness(entry, least) if index is not None and open_now else None
+    asked = {story.id for story, _ in open_now}
+    near = index.nearness(entry, least, asked) if index is not None and open_now else None
     for story, policy in open_now:
         likeness = story_likeness(story, entry, policy, near)
         if likeness >= best_likeness:

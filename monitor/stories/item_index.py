@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from monitor.rules.model import PolicySpec
@@ -52,18 +52,12 @@ class Nearness:
     marks: dict[Slot, float] = field(default_factory=dict)
     indexed: dict[str, int] = field(default_factory=dict)
     """Items indexed per story id."""
-    indexed_under: dict[str, frozenset[str]] = field(default_factory=dict)
-    """The rules each story's items are indexed under, by story id."""
-    rules: frozenset[str] = frozenset()
-    """The entry's rules: what it shares was looked up under these."""
     _by_policy: dict[tuple[float, bool, float], dict[str, list[int]]] = field(default_factory=dict)
 
     def items_to_compare(self, story: Story, policy: PolicySpec) -> list[StoryItem]:
         """The items of `story` the entry may be alike enough to join: all, for a story
-        not indexed as it is, or under none of the entry's rules."""
-        if self.indexed.get(story.id) != len(story.items) or self.rules.isdisjoint(
-            self.indexed_under.get(story.id, ())
-        ):
+        not indexed as it is."""
+        if self.indexed.get(story.id) != len(story.items):
             return story.items
         return [story.items[n] for n in self._near_enough(policy).get(story.id, ())]
 
@@ -84,129 +78,118 @@ class Nearness:
 
 
 class ItemIndex:
-    """The items of the stories kept, by each rule of their story and stem (with its
-    weight) or mark: an item is compared with the stories of its own rules only, and a
-    large rule set keeps many other stories. An item is held under every rule of its
-    story, so that a story reached through any of them is compared through the index: with
-    many rules, most stories hold items of several."""
+    """The items of the stories kept, by stem (with its weight) and by mark, each item once
+    whatever the rules of its story: held under each rule, an item of a story of many
+    rules was indexed as many times, and again for all its items when the story gained
+    one. An entry's look-up is told which stories it may join, and sums only for them."""
 
     def __init__(self) -> None:
-        self._stems: dict[tuple[str, str], dict[Slot, float]] = defaultdict(dict)
-        self._heaviest: dict[tuple[str, str], float] = {}
-        """The heaviest weight indexed under each (rule, stem); not lowered when an item
-        goes, so at worst above what is there: a bound on what the stem can add."""
-        self._marks: dict[tuple[str, str], set[Slot]] = defaultdict(set)
-        self._stories: dict[str, tuple[frozenset[str], list[StoryItem]]] = {}
-        self._rules: dict[str, frozenset[str]] = {}
+        self._stems: dict[str, dict[Slot, float]] = defaultdict(dict)
+        self._heaviest: dict[str, float] = {}
+        """The heaviest weight indexed under each stem; not lowered when an item goes, so
+        at worst above what is there: a bound on what the stem can add."""
+        self._marks: dict[str, set[Slot]] = defaultdict(set)
+        self._stories: dict[str, list[StoryItem]] = {}
         self._counts: dict[str, int] = {}
 
     def keep(self, story: Story) -> None:
-        """Index the story's new items (items are only ever added to a story), and all its
-        items under a rule it has gained; one that differs otherwise from what was indexed
-        is indexed anew."""
-        rules = frozenset(story.every_rule)
-        indexed, known = self._stories.get(story.id, (rules, []))
+        """Index the story's new items (items are only ever added to a story); one that
+        differs otherwise from what was indexed is indexed anew."""
+        known = self._stories.get(story.id, [])
         same = len(known) <= len(story.items) and all(
             mine.id == theirs.id
             for mine, theirs in zip(story.items[: len(known)], known, strict=True)
         )
-        if not same or not indexed <= rules:
+        if not same:
             self.drop(story.id)
-            indexed, known = rules, []
-        for rule in rules - indexed:
-            for n, item in enumerate(known):
-                self._add(rule, (story.id, n), item)
+            known = []
         for n, item in enumerate(story.items[len(known) :], start=len(known)):
-            for rule in rules:
-                self._add(rule, (story.id, n), item)
-        self._stories[story.id] = (rules, list(story.items))
+            self._add((story.id, n), item)
+        self._stories[story.id] = list(story.items)
         self._counts[story.id] = len(story.items)
-        self._rules[story.id] = rules
 
     def drop(self, story_id: str) -> None:
         self._counts.pop(story_id, None)
-        self._rules.pop(story_id, None)
-        rules, items = self._stories.pop(story_id, (frozenset(), []))
-        for rule in rules:
-            for n, item in enumerate(items):
-                self._remove(rule, (story_id, n), item)
+        for n, item in enumerate(self._stories.pop(story_id, [])):
+            self._remove((story_id, n), item)
 
-    def nearness(self, entry: StoryItem, least_similarity: float = 0.0) -> Nearness:
-        """What the entry shares with each item of the stories of its rules; of the items
+    def nearness(
+        self,
+        entry: StoryItem,
+        least_similarity: float = 0.0,
+        stories: Collection[str] | None = None,
+    ) -> Nearness:
+        """What the entry shares with each item of `stories` (default: all); of the items
         it shares words with, only those that may reach `least_similarity` (the lowest bar
         of the policies it is to be compared by)."""
         bar = least_similarity * BOUND_MARGIN
-        words: dict[Slot, float] = {}
-        marks: dict[Slot, float] = {}
-        for rule in dict.fromkeys(entry.rules):
-            words.update(self._shared_words(rule, entry, bar))
-            marks.update(self._shared_marks(rule, entry))
-        return Nearness(words, marks, self._counts, self._rules, frozenset(entry.rules))
+        words = self._shared_words(entry, bar, stories)
+        marks = self._shared_marks(entry, stories)
+        return Nearness(words, marks, self._counts)
 
     def __len__(self) -> int:
         return len(self._stories)
 
-    def _shared_words(self, rule: str, entry: StoryItem, bar: float) -> dict[Slot, float]:
+    def _shared_words(
+        self, entry: StoryItem, bar: float, stories: Collection[str] | None
+    ) -> dict[Slot, float]:
         """The sum over shared stems for each item that may reach `bar`. The stems found
         under most items are left out of the look-up while the most they could add
         together stays below a share of the bar, so an item reaches it only if what it
         shares of the rest comes near enough; only those items get the left-out stems
         added. A busy rule's common stems are found under hundreds of items."""
-        postings = {
-            stem: found for stem in entry.vector if (found := self._stems.get((rule, stem)))
-        }
-        skipped, reach = self._stems_to_skip(rule, entry, postings, bar)
+        postings = {stem: found for stem in entry.vector if (found := self._stems.get(stem))}
+        skipped, reach = self._stems_to_skip(entry, postings, bar)
         partial = _sums(entry, postings, [stem for stem in postings if stem not in skipped])
-        if not skipped:
-            return partial
         return {
-            slot: part + _sums_for(entry, postings, skipped, slot)
+            slot: part + _sums_for(entry, postings, skipped, slot) if skipped else part
             for slot, part in partial.items()
-            if part + reach >= bar * SKIP_SLACK
+            if part + reach >= bar * SKIP_SLACK and (stories is None or slot[0] in stories)
         }
 
     def _stems_to_skip(
-        self, rule: str, entry: StoryItem, postings: dict[str, dict[Slot, float]], bar: float
+        self, entry: StoryItem, postings: dict[str, dict[Slot, float]], bar: float
     ) -> tuple[set[str], float]:
         """The stems to leave out of the look-up, and the most they could add."""
         skipped: set[str] = set()
         reach = 0.0
         for stem in sorted(postings, key=lambda stem: -len(postings[stem])):
-            more = entry.vector[stem] * self._heaviest[rule, stem]
+            more = entry.vector[stem] * self._heaviest[stem]
             if reach + more >= bar * SKIPPED_SHARE:
                 break
             skipped.add(stem)
             reach += more
         return skipped, reach
 
-    def _shared_marks(self, rule: str, entry: StoryItem) -> dict[Slot, float]:
+    def _shared_marks(self, entry: StoryItem, stories: Collection[str] | None) -> dict[Slot, float]:
         shared: dict[Slot, float] = defaultdict(float)
         for mark in set(entry.marks):
-            for slot in self._marks.get((rule, mark), ()):
-                shared[slot] += mark_weight(mark)
+            for slot in self._marks.get(mark, ()):
+                if stories is None or slot[0] in stories:
+                    shared[slot] += mark_weight(mark)
         return shared
 
-    def _add(self, rule: str, slot: Slot, item: StoryItem) -> None:
+    def _add(self, slot: Slot, item: StoryItem) -> None:
         for stem, weight in item.vector.items():
-            self._stems[rule, stem][slot] = weight
-            self._heaviest[rule, stem] = max(self._heaviest.get((rule, stem), 0.0), weight)
+            self._stems[stem][slot] = weight
+            self._heaviest[stem] = max(self._heaviest.get(stem, 0.0), weight)
         for mark in set(item.marks):
-            self._marks[rule, mark].add(slot)
+            self._marks[mark].add(slot)
 
-    def _remove(self, rule: str, slot: Slot, item: StoryItem) -> None:
+    def _remove(self, slot: Slot, item: StoryItem) -> None:
         for stem in item.vector:
-            postings = self._stems.get((rule, stem))
+            postings = self._stems.get(stem)
             if postings is not None:
                 postings.pop(slot, None)
                 if not postings:
-                    del self._stems[rule, stem]
-                    del self._heaviest[rule, stem]
+                    del self._stems[stem]
+                    del self._heaviest[stem]
         for mark in set(item.marks):
-            slots = self._marks.get((rule, mark))
+            slots = self._marks.get(mark)
             if slots is not None:
                 slots.discard(slot)
                 if not slots:
-                    del self._marks[rule, mark]
+                    del self._marks[mark]
 
 
 def _sums(
