@@ -180,9 +180,7 @@ def test_only_the_stories_asked_about_are_summed_for() -> None:
     assert {story_id for story_id, _ in index.nearness(_entry(STRIKE)).words} == {"a", "b"}
 
 
-def test_a_story_that_gains_a_rule_is_compared_through_the_index_without_indexing_it_again() -> (
-    None
-):
+def test_a_story_is_compared_through_the_index_whichever_of_its_rules_reaches_it() -> None:
     index = ItemIndex()
     story = _story("a", STRIKE)
     index.keep(story)

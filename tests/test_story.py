@@ -16,7 +16,7 @@ from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
 from monitor.stories import book as book_module
 from monitor.stories.book import StoryBook
-from monitor.stories.story import Story, StoryItem
+from monitor.stories.story import StoryItem
 from monitor.text.fingerprint import fingerprint, similarity
 from tests.conftest import SEEDS
 
@@ -252,10 +252,11 @@ def mixed_entries() -> list[tuple[StoryItem, float]]:
 
 
 def stored(client: redis.Redis, keys: Keyspace, story_ids: set[str]) -> dict[str, list[str]]:
-    book = StoryBook(client, keys, retention=3600)
+    """The ids of each story's items as a fresh book reads them (none for one not stored)."""
+    read = StoryBook(client, keys, retention=3600).read(sorted(story_ids))
     return {
-        i: [item.id for item in (book.get(i) or Story(id=i, rule="", created=0, updated=0)).items]
-        for i in story_ids
+        i: [item.id for item in story.items] if story else []
+        for i, story in zip(sorted(story_ids), read, strict=True)
     }
 
 
