@@ -19,8 +19,12 @@ PolicyOf = Callable[[str], PolicySpec]
 """The policy of a rule by its id."""
 
 
-def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> float:
-    """How alike two items are, 1.0 being the policy's bar for one story."""
+def item_likeness(
+    entry: StoryItem, other: StoryItem, policy: PolicySpec, by_words: bool = True
+) -> float:
+    """How alike two items are, 1.0 being the policy's bar for one story; without
+    `by_words`, when the words they share are known to fall short of the bar, by their
+    names alone: the same from 1.0 up, and at most the likeness below it."""
     one, two = entry.compared, other.compared
     link = 0.0
     if (
@@ -29,7 +33,7 @@ def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> flo
         and one.shares_marks(two)
     ):
         link = linked(one.marks, two.marks) / policy.link_similarity
-    if entry.lang and other.lang and entry.lang != other.lang:
+    if not by_words or (entry.lang and other.lang and entry.lang != other.lang):
         return link
     worded = one.similarity(two) * clashing(one.marks, two.marks)
     return max(worded / policy.similarity, link)
@@ -38,10 +42,19 @@ def item_likeness(entry: StoryItem, other: StoryItem, policy: PolicySpec) -> flo
 def story_likeness(
     story: Story, entry: StoryItem, policy: PolicySpec, near: Nearness | None = None
 ) -> float:
-    """How like a story an item is: its likeness to the story's closest item (of those it
-    may be near enough to join, when `near` tells)."""
-    items = near.items_to_compare(story, policy) if near is not None else story.items
-    return max((item_likeness(entry, item, policy) for item in items), default=0.0)
+    """How like a story an item is: its likeness to the story's closest item. When `near`
+    tells which items it may be alike enough to join, only those are compared, and only
+    by what may lift them to the bar: the same from 1.0 up, and at most the likeness
+    below it."""
+    if near is None:
+        return max((item_likeness(entry, item, policy) for item in story.items), default=0.0)
+    return max(
+        (
+            item_likeness(entry, item, policy, by_words)
+            for item, by_words in near.items_to_compare(story, policy)
+        ),
+        default=0.0,
+    )
 
 
 def choose_story(
@@ -62,6 +75,8 @@ def choose_story(
     asked = {story.id for story, _ in open_now}
     near = index.nearness(entry, least, asked) if index is not None and open_now else None
     for story, policy in open_now:
+        if near is not None and not near.may_join(story):
+            continue
         likeness = story_likeness(story, entry, policy, near)
         if likeness >= best_likeness:
             best, best_likeness = story, likeness

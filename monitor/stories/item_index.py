@@ -53,20 +53,47 @@ class Nearness:
     indexed: dict[str, int] = field(default_factory=dict)
     """Items indexed per story id."""
     _by_policy: dict[tuple[float, bool, float], dict[str, list[int]]] = field(default_factory=dict)
+    _worded_at: dict[float, set[Slot]] = field(default_factory=dict)
+    _touched_ids: set[str] | None = None
 
-    def items_to_compare(self, story: Story, policy: PolicySpec) -> list[StoryItem]:
-        """The items of `story` the entry may be alike enough to join: all, for a story
-        not indexed as it is."""
-        if self.indexed.get(story.id) != len(story.items):
-            return story.items
-        return [story.items[n] for n in self._near_enough(policy).get(story.id, ())]
+    def items_to_compare(self, story: Story, policy: PolicySpec) -> list[tuple[StoryItem, bool]]:
+        """The items of `story` the entry may be alike enough to join, each with whether
+        the words they share may reach the policy's bar (if not, only their names can
+        join them): all, by words too, for a story not indexed as it is."""
+        if not self.indexed_as_is(story):
+            return [(item, True) for item in story.items]
+        worded = self._worded(policy)
+        return [
+            (story.items[n], (story.id, n) in worded)
+            for n in self._near_enough(policy).get(story.id, ())
+        ]
+
+    def indexed_as_is(self, story: Story) -> bool:
+        return self.indexed.get(story.id) == len(story.items)
+
+    def may_join(self, story: Story) -> bool:
+        """False only when the index holds `story` as it is and the entry shares nothing
+        with any of its items: a busy rule's open stories are mostly such, and need no
+        look at their items."""
+        return not self.indexed_as_is(story) or story.id in self._touched()
+
+    def _touched(self) -> set[str]:
+        if self._touched_ids is None:
+            self._touched_ids = {story_id for story_id, _ in (*self.words, *self.marks)}
+        return self._touched_ids
+
+    def _worded(self, policy: PolicySpec) -> set[Slot]:
+        """The items whose shared words may reach the policy's bar."""
+        bar = policy.similarity * BOUND_MARGIN
+        if bar not in self._worded_at:
+            self._worded_at[bar] = {slot for slot, shared in self.words.items() if shared >= bar}
+        return self._worded_at[bar]
 
     def _near_enough(self, policy: PolicySpec) -> dict[str, list[int]]:
         """Positions of the items, by story, that may reach either of the policy's bars."""
         key = (policy.similarity, bool(policy.link_window), policy.link_similarity)
         if key not in self._by_policy:
-            bar = policy.similarity * BOUND_MARGIN
-            slots = {slot for slot, shared in self.words.items() if shared >= bar}
+            slots = set(self._worded(policy))
             if policy.link_window:
                 least = least_shared_weight(policy.link_similarity)
                 slots.update(slot for slot, shared in self.marks.items() if shared >= least)
