@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,15 +24,59 @@ class Hit:
         return {"field": self.field.value, "start": self.start, "end": self.end, "text": self.text}
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A rule that matched an item; `alert` False means a mention, recorded but not paged."""
+Hits = tuple[Hit, ...]
 
-    rule: str
-    alert: bool
-    score: float
-    severity: Severity
-    hits: tuple[Hit, ...]
+
+class Match:
+    """A rule that matched an item; `alert` False means a mention, recorded but not paged.
+
+    Its hits may be given as a function that finds them: most matches are mentions that
+    nobody reads the hits of, and finding them costs more than telling that the rule holds.
+    """
+
+    __slots__ = ("_find_hits", "_hits", "alert", "rule", "score", "severity")
+
+    def __init__(
+        self,
+        rule: str,
+        alert: bool,
+        score: float,
+        severity: Severity,
+        hits: Hits | Callable[[], Hits],
+    ) -> None:
+        self.rule = rule
+        self.alert = alert
+        self.score = score
+        self.severity = severity
+        self._hits: Hits | None = None
+        self._find_hits: Callable[[], Hits] | None = None
+        if callable(hits):
+            self._find_hits = hits
+        else:
+            self._hits = tuple(hits)
+
+    @property
+    def hits(self) -> Hits:
+        """Where the rule's terms were found, in reading order; found once, when first read."""
+        if self._hits is None:
+            assert self._find_hits is not None
+            self._hits, self._find_hits = self._find_hits(), None
+        return self._hits
+
+    def _key(self) -> tuple[str, bool, float, Severity, Hits]:
+        return (self.rule, self.alert, self.score, self.severity, self.hits)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Match) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Match(rule={self.rule!r}, alert={self.alert!r}, score={self.score!r}, "
+            f"severity={self.severity!r}, hits={self.hits!r})"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from functools import partial
 from operator import itemgetter
 
 import numpy as np
@@ -25,7 +26,7 @@ from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
-from monitor.rules.predicate import rule_predicate
+from monitor.rules.predicate import anchor_predicate, rule_predicate
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
 from monitor.rules.spellings import SpellingIndex
@@ -100,6 +101,17 @@ class Matcher:
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
         ]
         self._index_candidates()
+        self._exact = [rule.expression.exact() for rule in self.rules]
+        """Rules judged by where their groups were found alone: their hits are found when
+        first read (see Match), most never are."""
+        self._alerts_by_fields = [
+            anchor_predicate(rule, groups)
+            for rule, groups in zip(self.rules, self._rule_groups, strict=True)
+        ]
+        self._weights = [
+            [(gid, group.weight) for gid, group in zip(groups, rule.groups, strict=True)]
+            for rule, groups in zip(self.rules, self._rule_groups, strict=True)
+        ]
         self._sentence_rules = {
             index for index, rule in enumerate(self.rules) if rule.expression.uses_sentences()
         }
@@ -162,13 +174,16 @@ class Matcher:
             batch = self._scan_batch(batch_items)
             scans = batch.item_scans()
             possible = list(map(self._possible, batch_items, scans, self._candidates(batch.found)))
+            exact = self._exact
             batch.locate(
                 {
-                    n: self._words_to_locate(rules, scans[n])
+                    n: self._words_to_locate([rule for rule in rules if not exact[rule]], scans[n])
                     for n, rules in enumerate(possible)
                     if rules
                 }
             )
+            if any(possible):
+                batch.keep_terms()
             for scan, rules in zip(scans, possible, strict=True):
                 matches = map(self._judge, rules, [scan] * len(rules))
                 found.append([match for match in matches if match is not None])
@@ -272,10 +287,34 @@ class Matcher:
     def evaluate(self, rule_index: int, scan: ItemScan) -> Match | None:
         """The match of one rule on a scanned item, or None."""
         self._locate([rule_index], scan)
-        return self._judge(rule_index, scan)
+        return self._judge_located(rule_index, scan)
 
     def _judge(self, rule_index: int, scan: ItemScan) -> Match | None:
-        """`evaluate`, once the rule's terms are located."""
+        """`evaluate` of a rule that may hold by where its groups were found (`_possible`),
+        once its terms are located if it is not exact."""
+        if self._exact[rule_index]:
+            return self._judge_by_fields(rule_index, scan)
+        return self._judge_located(rule_index, scan)
+
+    def _judge_by_fields(self, rule_index: int, scan: ItemScan) -> Match:
+        """The match of an exact rule whose predicate holds: its score and whether it alerts
+        follow from the fields each group was found in, as `_judge_located` would find them."""
+        rule = self.rules[rule_index]
+        found = scan.found_bytes()
+        score = float(sum(weight for gid, weight in self._weights[rule_index] if found[gid]))
+        alert = rule.anchor_mask == ALL_FIELDS or self._alerts_by_fields[rule_index](found)
+        severity = rule.spec.severity if alert else rule.spec.mention_severity
+        return Match(rule.id, alert, score, severity, partial(self._found_hits, rule_index, scan))
+
+    def _found_hits(self, rule_index: int, scan: ItemScan) -> tuple[Hit, ...]:
+        """The hits of a rule that holds on `scan`, located now."""
+        self._locate([rule_index], scan)
+        local = self._located_hits(rule_index, scan)
+        result = self.rules[rule_index].expression.evaluate(local, ALL_FIELDS, ALL_FIELDS)
+        return self.public_hits(result or (), scan)
+
+    def _judge_located(self, rule_index: int, scan: ItemScan) -> Match | None:
+        """The match of a rule whose terms are located."""
         rule = self.rules[rule_index]
         local = self._located_hits(rule_index, scan)
         result = rule.expression.evaluate(local, ALL_FIELDS, ALL_FIELDS)
@@ -288,7 +327,7 @@ class Matcher:
             rule.expression.evaluate(local, rule.anchor_mask, ALL_FIELDS) is not None
         )
         severity = rule.spec.severity if alert else rule.spec.mention_severity
-        return Match(rule.id, alert, score, severity, self.public_hits(result, scan))
+        return Match(rule.id, alert, score, severity, partial(self.public_hits, result, scan))
 
     def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> tuple[Hit, ...]:
         """Hits as a reader sees them: field, character span and text, in reading order."""

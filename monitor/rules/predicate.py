@@ -20,15 +20,25 @@ Predicate = Callable[[bytes], bool]
 
 def rule_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
     """The rule's expression, `group_ids[i]` standing for its group i; False is final."""
-
-    def found(group: int, scope: int) -> str:
-        return f"m[{group_ids[group]}] & {scope} != 0"
-
-    source = rule.expression.condition(ALL_FIELDS, ALL_FIELDS, found)
-    predicate: Predicate = eval(f"lambda m: {source}", {"__builtins__": {}})
+    predicate = _compiled(rule, group_ids, ALL_FIELDS)
     if rule.spec.threshold is None:
         return predicate
     return _with_threshold(predicate, rule.spec.threshold, rule, group_ids)
+
+
+def anchor_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
+    """Whether the rule's expression holds on its anchor's fields (its threshold aside):
+    for a rule whose expression is exact (Node.exact), whether a match alerts."""
+    return _compiled(rule, group_ids, rule.anchor_mask)
+
+
+def _compiled(rule: Rule, group_ids: Sequence[int], scope: int) -> Predicate:
+    def found(group: int, mask: int) -> str:
+        return f"m[{group_ids[group]}] & {mask} != 0"
+
+    source = rule.expression.condition(scope, ALL_FIELDS, found)
+    predicate: Predicate = eval(f"lambda m: {source}", {"__builtins__": {}})
+    return predicate
 
 
 def _with_threshold(

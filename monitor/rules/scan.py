@@ -411,9 +411,7 @@ class ScanBatch:
                 todo[item] = new
         if not todo:
             return
-        if self._terms is None:
-            self._terms = self.index.terms.gather(self.ids)
-        every, owners = self._terms
+        every, owners = self.keep_terms()
         count = len(self.index.term_groups)
         chosen = np.zeros(len(self.occurrences) * count, bool)
         chosen[[item * count + term for item, terms in todo.items() for term in terms]] = True
@@ -426,6 +424,14 @@ class ScanBatch:
             every[keep].tolist(), texts.tolist(), local.tolist(), strict=True
         ):
             occurrences[text // TEXTS].setdefault(term, []).append((text % TEXTS, word, word))
+
+    def keep_terms(self) -> tuple[Ints, Ints]:
+        """The single-word terms of the batch's words (and each one's word), read now and
+        kept: words may be located after the index has started afresh (see Match.hits), when
+        their ids mean other spellings."""
+        if self._terms is None:
+            self._terms = self.index.terms.gather(self.ids)
+        return self._terms
 
     def _place(self, terms: list[int], firsts: list[int], lasts: list[int]) -> None:
         """Phrases or patterns found, each from word `firsts[i]` to `lasts[i]` of the batch."""

@@ -423,3 +423,17 @@ def test_sentence_goes_with_near(tmp_path: Path) -> None:
     )
     with pytest.raises(Exception, match="`sentence` goes with `near`"):
         load_rules([tmp_path])
+
+
+def test_a_match_finds_its_hits_once_and_only_when_they_are_read(tmp_path: Path) -> None:
+    matcher = matcher_of(tmp_path, TALKS)
+    item = Item(id="1", title="محادثات بين بغداد وواشنطن", lang="ar")
+    (found,) = matcher.match(item)
+    calls: list[int] = []
+    read = found._find_hits
+    assert read is not None  # an exact rule: judged without its hits
+    found._find_hits = lambda: calls.append(1) or read()
+    assert calls == []
+    assert [hit.text for hit in found.hits] == ["محادثات", "بغداد", "وواشنطن"]
+    assert found.hits is found.hits
+    assert calls == [1]
