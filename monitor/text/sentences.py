@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-_END = re.compile(r"[.!?\u061f\u06d4\u2026]+[\"'\u00bb\u201d\u2019)\]]*(?=\s|$)|\n")
+# A newline, or terminal marks and closing quotes before a space or the end. Written to
+# begin with one character class (a newline is taken at once by the look-behind), which
+# the regex engine scans for without trying each alternative at every character.
+_END = re.compile(
+    r"[.!?\u061f\u06d4\u2026\n]"
+    r"(?:(?<=\n)|[.!?\u061f\u06d4\u2026]*[\"'\u00bb\u201d\u2019)\]]*(?=\s|$))"
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
 _ABBREVIATIONS_TEXT = """mr mrs ms dr gen lt col maj capt cpt sgt adm brig cmdr rep sen gov
 prof st jr sr inc ltd co corp no nos vs etc approx jan feb mar apr jun jul aug sep sept oct
