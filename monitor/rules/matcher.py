@@ -65,6 +65,12 @@ def batches(items: Sequence[Item], limit: int | None = None) -> Iterator[list[It
         yield run
 
 
+def _accepts_every_item(rule: Rule) -> bool:
+    """Whether no filter of the rule can keep an item out (see Rule.accepts)."""
+    spec = rule.spec
+    return spec.enabled and not (spec.languages or spec.sources or spec.exclude_sources)
+
+
 def _nonzero_cells(table: npt.NDArray[Any]) -> tuple[Ints, Ints]:
     """The rows and columns of a table's nonzero cells, row by row: numpy finds them in a
     flat array of bools an order of magnitude faster than in a table of numbers."""
@@ -110,6 +116,7 @@ class Matcher:
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
         ]
         self._index_candidates()
+        self._unfiltered = [_accepts_every_item(rule) for rule in self.rules]
         self._exact = [rule.expression.exact() for rule in self.rules]
         """Rules judged by where their groups were found alone: their hits are found when
         first read (see Match), most never are."""
@@ -203,11 +210,12 @@ class Matcher:
         filters let the item through."""
         found = scan.found_bytes()
         language = item.language
-        rules, predicates = self.rules, self._predicates
+        rules, predicates, unfiltered = self.rules, self._predicates, self._unfiltered
         return [
             rule_index
             for rule_index in candidates
-            if predicates[rule_index](found) and rules[rule_index].accepts(item, language)
+            if predicates[rule_index](found)
+            and (unfiltered[rule_index] or rules[rule_index].accepts(item, language))
         ]
 
     def learn(self, items: Sequence[Item]) -> None:
