@@ -173,6 +173,19 @@ def test_a_dropped_story_leaves_nothing_behind() -> None:
     index.drop("b")
     assert len(index) == 0
     assert index.nearness(_entry(STRIKE)).words == {}
+    assert (index._stems, index._counts_under, index._marks) == ({}, {}, {})
+
+
+def test_dropping_a_story_leaves_the_index_of_those_kept() -> None:
+    index, fresh = ItemIndex(), ItemIndex()
+    for story in (_story("a", STRIKE, TALKS), _story("b", STRIKE), _story("c", TALKS, STRIKE)):
+        index.keep(story)
+        if story.id != "b":
+            fresh.keep(story)
+    index.drop("b")
+    assert index._stems == fresh._stems
+    assert index._counts_under == fresh._counts_under  # which stems the look-up leaves out
+    assert index._marks == fresh._marks
 
 
 def test_only_the_stories_asked_about_are_summed_for() -> None:

@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from monitor.rules.model import PolicySpec
 from monitor.stories.story import Story, StoryItem
@@ -21,6 +22,8 @@ from monitor.text.names import EVIDENCE, mark_weight
 
 Slot = tuple[str, int]
 """(story id, position of the item in the story)."""
+
+_Held = TypeVar("_Held")
 
 BOUND_MARGIN = 0.999
 """Slack on the bars, for float sums taken in another order than the close comparison's."""
@@ -108,14 +111,19 @@ class ItemIndex:
     """The items of the stories kept, by stem (with its weight) and by mark, each item once
     whatever the rules of its story: held under each rule, an item of a story of many
     rules was indexed as many times, and again for all its items when the story gained
-    one. An entry's look-up is told which stories it may join, and sums only for them."""
+    one. An entry's look-up is told which stories it may join, and reads only theirs:
+    under each stem and mark the items are held by story, since an entry's rules have a
+    few of the open stories and a common stem is found in most of them."""
 
     def __init__(self) -> None:
-        self._stems: dict[str, dict[Slot, float]] = defaultdict(dict)
+        self._stems: dict[str, dict[str, dict[int, float]]] = defaultdict(dict)
+        """Stem -> story id -> position of the item in the story -> the stem's weight."""
+        self._counts_under: dict[str, int] = defaultdict(int)
+        """How many items each stem is indexed under."""
         self._heaviest: dict[str, float] = {}
         """The heaviest weight indexed under each stem; not lowered when an item goes, so
         at worst above what is there: a bound on what the stem can add."""
-        self._marks: dict[str, set[Slot]] = defaultdict(set)
+        self._marks: dict[str, dict[str, set[int]]] = defaultdict(dict)
         self._stories: dict[str, list[StoryItem]] = {}
         self._counts: dict[str, int] = {}
 
@@ -131,14 +139,14 @@ class ItemIndex:
             self.drop(story.id)
             known = []
         for n, item in enumerate(story.items[len(known) :], start=len(known)):
-            self._add((story.id, n), item)
+            self._add(story.id, n, item)
         self._stories[story.id] = list(story.items)
         self._counts[story.id] = len(story.items)
 
     def drop(self, story_id: str) -> None:
         self._counts.pop(story_id, None)
-        for n, item in enumerate(self._stories.pop(story_id, [])):
-            self._remove((story_id, n), item)
+        for item in self._stories.pop(story_id, []):
+            self._remove(story_id, item)
 
     def nearness(
         self,
@@ -167,20 +175,22 @@ class ItemIndex:
         added. A busy rule's common stems are found under hundreds of items."""
         postings = {stem: found for stem in entry.vector if (found := self._stems.get(stem))}
         skipped, reach = self._stems_to_skip(entry, postings, bar)
-        partial = _sums(entry, postings, [stem for stem in postings if stem not in skipped])
+        looked_up = [stem for stem in postings if stem not in skipped]
+        partial = _sums(entry, postings, looked_up, stories)
         return {
             slot: part + _sums_for(entry, postings, skipped, slot) if skipped else part
             for slot, part in partial.items()
-            if part + reach >= bar * SKIP_SLACK and (stories is None or slot[0] in stories)
+            if part + reach >= bar * SKIP_SLACK
         }
 
     def _stems_to_skip(
-        self, entry: StoryItem, postings: dict[str, dict[Slot, float]], bar: float
+        self, entry: StoryItem, postings: dict[str, dict[str, dict[int, float]]], bar: float
     ) -> tuple[set[str], float]:
         """The stems to leave out of the look-up, and the most they could add."""
         skipped: set[str] = set()
         reach = 0.0
-        for stem in sorted(postings, key=lambda stem: -len(postings[stem])):
+        counts = self._counts_under
+        for stem in sorted(postings, key=lambda stem: -counts[stem]):
             more = entry.vector[stem] * self._heaviest[stem]
             if reach + more >= bar * SKIPPED_SHARE:
                 break
@@ -191,48 +201,75 @@ class ItemIndex:
     def _shared_marks(self, entry: StoryItem, stories: Collection[str] | None) -> dict[Slot, float]:
         shared: dict[Slot, float] = defaultdict(float)
         for mark in set(entry.marks):
-            for slot in self._marks.get(mark, ()):
-                if stories is None or slot[0] in stories:
-                    shared[slot] += mark_weight(mark)
+            by_story = self._marks.get(mark)
+            if by_story:
+                weight = mark_weight(mark)
+                for story_id, positions in _of_stories(by_story, stories):
+                    for n in positions:
+                        shared[story_id, n] += weight
         return shared
 
-    def _add(self, slot: Slot, item: StoryItem) -> None:
+    def _add(self, story_id: str, n: int, item: StoryItem) -> None:
         for stem, weight in item.vector.items():
-            self._stems[stem][slot] = weight
+            self._stems[stem].setdefault(story_id, {})[n] = weight
+            self._counts_under[stem] += 1
             self._heaviest[stem] = max(self._heaviest.get(stem, 0.0), weight)
         for mark in set(item.marks):
-            self._marks[mark].add(slot)
+            self._marks[mark].setdefault(story_id, set()).add(n)
 
-    def _remove(self, slot: Slot, item: StoryItem) -> None:
+    def _remove(self, story_id: str, item: StoryItem) -> None:
+        """Take out the story's items under the stems and marks of one of them: the story
+        is dropped whole."""
         for stem in item.vector:
-            postings = self._stems.get(stem)
-            if postings is not None:
-                postings.pop(slot, None)
-                if not postings:
-                    del self._stems[stem]
-                    del self._heaviest[stem]
+            by_story = self._stems.get(stem)
+            held = None if by_story is None else by_story.pop(story_id, None)
+            if held is None:
+                continue  # gone with an earlier item of the story
+            self._counts_under[stem] -= len(held)
+            if not by_story:
+                del self._stems[stem], self._heaviest[stem], self._counts_under[stem]
         for mark in set(item.marks):
-            slots = self._marks.get(mark)
-            if slots is not None:
-                slots.discard(slot)
-                if not slots:
+            by_story_marks = self._marks.get(mark)
+            if by_story_marks is not None:
+                by_story_marks.pop(story_id, None)
+                if not by_story_marks:
                     del self._marks[mark]
 
 
+def _of_stories(
+    by_story: dict[str, _Held], stories: Collection[str] | None
+) -> Iterable[tuple[str, _Held]]:
+    """The entries of `by_story` for `stories` (all when None), reading the fewer keys."""
+    if stories is None:
+        return by_story.items()
+    if len(stories) < len(by_story):
+        return [(story_id, by_story[story_id]) for story_id in stories if story_id in by_story]
+    return [(story_id, held) for story_id, held in by_story.items() if story_id in stories]
+
+
 def _sums(
-    entry: StoryItem, postings: dict[str, dict[Slot, float]], stems: Iterable[str]
+    entry: StoryItem,
+    postings: dict[str, dict[str, dict[int, float]]],
+    stems: Iterable[str],
+    stories: Collection[str] | None,
 ) -> dict[Slot, float]:
-    """Over `stems`, the sum of the entry's weight times each item's."""
+    """Over `stems`, the sum of the entry's weight times each item's, for the items of
+    `stories` (all when None)."""
     shared: dict[Slot, float] = defaultdict(float)
     for stem in stems:
         weight = entry.vector[stem]
-        for slot, theirs in postings[stem].items():
-            shared[slot] += weight * theirs
+        for story_id, items in _of_stories(postings[stem], stories):
+            for n, theirs in items.items():
+                shared[story_id, n] += weight * theirs
     return shared
 
 
 def _sums_for(
-    entry: StoryItem, postings: dict[str, dict[Slot, float]], stems: Iterable[str], slot: Slot
+    entry: StoryItem,
+    postings: dict[str, dict[str, dict[int, float]]],
+    stems: Iterable[str],
+    slot: Slot,
 ) -> float:
     """Over `stems`, the entry's weight times one item's."""
-    return sum(entry.vector[stem] * postings[stem].get(slot, 0.0) for stem in stems)
+    story_id, n = slot
+    return sum(entry.vector[stem] * postings[stem].get(story_id, {}).get(n, 0.0) for stem in stems)
