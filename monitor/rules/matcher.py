@@ -28,6 +28,7 @@ from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import anchor_predicate, rule_predicate
+from monitor.rules.proximity import near_tests
 from monitor.rules.ragged import Ints
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
@@ -117,6 +118,10 @@ class Matcher:
         ]
         self._index_candidates()
         self._unfiltered = [_accepts_every_item(rule) for rule in self.rules]
+        self._near_tests = [
+            near_tests(rule.expression, [self._group_terms[gid] for gid in gids])
+            for rule, gids in zip(self.rules, self._rule_groups, strict=True)
+        ]
         self._exact = [rule.expression.exact() for rule in self.rules]
         """Rules judged by where their groups were found alone: their hits are found when
         first read (see Match), most never are."""
@@ -311,6 +316,9 @@ class Matcher:
         once its terms are located if it is not exact."""
         if self._exact[rule_index]:
             return self._judge_by_fields(rule_index, scan)
+        occurrences = scan.occurrences
+        if not all(test.may_hold(occurrences) for test in self._near_tests[rule_index]):
+            return None
         return self._judge_located(rule_index, scan)
 
     def _judge_by_fields(self, rule_index: int, scan: ItemScan) -> Match:

@@ -1,0 +1,82 @@
+"""A first, cheap test of a rule's `near` parts: whether their groups' terms stand within
+reach of each other anywhere, read from the places the scan found them at.
+
+Of the rules whose groups an article holds, most of those with a `near` still fail on
+distance; judging them in full makes a hit of every place of every group first. The
+test finds a window as Near.evaluate does (see expression._windows), on the places alone,
+so a False from it is the same as the rule's expression not holding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.rules.expression import AllOf, GroupRef, Near, Node
+from monitor.rules.scan import Occurrences
+
+UNBOUNDED = 1 << 62
+"""The reach of a `near` without `within`: as far as its text goes."""
+
+
+@dataclass(frozen=True)
+class NearTest:
+    """A `near` of groups that its rule cannot hold without: each group's terms, by child."""
+
+    terms: tuple[tuple[int, ...], ...]
+    reach: int
+
+    def may_hold(self, occurrences: Occurrences) -> bool:
+        """Whether some window of `reach` words of one text holds a term of every group."""
+        events = sorted(
+            (text, first, child)
+            for child, terms in enumerate(self.terms)
+            for term in terms
+            for text, first, _ in occurrences.get(term, ())
+        )
+        return _covered(events, len(self.terms), self.reach)
+
+
+def required_nears(node: Node) -> list[Near]:
+    """The `near` nodes of plain groups, judged on every field, without which `node` cannot
+    hold: itself, or those among the parts of an `all`."""
+    if isinstance(node, Near):
+        plain = all(isinstance(child, GroupRef) for child in node.children)
+        return [node] if plain and not node.sentence else []
+    if isinstance(node, AllOf):
+        return [near for child in node.children for near in required_nears(child)]
+    return []
+
+
+def near_tests(expression: Node, group_terms: Sequence[Sequence[int]]) -> list[NearTest]:
+    """The tests of the expression's required nears; `group_terms[g]`: the terms of the
+    rule's group g."""
+    return [
+        NearTest(
+            tuple(tuple(group_terms[child.group]) for child in _groups(near)),
+            UNBOUNDED if near.within is None else near.within,
+        )
+        for near in required_nears(expression)
+    ]
+
+
+def _groups(near: Near) -> list[GroupRef]:
+    return [child for child in near.children if isinstance(child, GroupRef)]
+
+
+def _covered(events: list[tuple[int, int, int]], wanted: int, reach: int) -> bool:
+    """Whether a window of `events` (text, position, child), sorted, holds every child."""
+    counts = [0] * wanted
+    covered = low = 0
+    for text, position, child in events:
+        if counts[child] == 0:
+            covered += 1
+        counts[child] += 1
+        while events[low][0] != text or position - events[low][1] > reach:
+            counts[events[low][2]] -= 1
+            if counts[events[low][2]] == 0:
+                covered -= 1
+            low += 1
+        if covered == wanted:
+            return True
+    return False
