@@ -316,8 +316,8 @@ class Matcher:
         once its terms are located if it is not exact."""
         if self._exact[rule_index]:
             return self._judge_by_fields(rule_index, scan)
-        occurrences = scan.occurrences
-        if not all(test.may_hold(occurrences) for test in self._near_tests[rule_index]):
+        tests = self._near_tests[rule_index]
+        if tests and not all(test.may_hold(scan.occurrences) for test in tests):
             return None
         return self._judge_located(rule_index, scan)
 

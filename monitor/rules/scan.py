@@ -72,13 +72,19 @@ class TextScan:
     ) -> None:
         self.text = text
         self.text_id = text_id
-        self.ids = words.ids[first : first + count]
+        self.count = count
+        """How many words the text has."""
         self._words = words
         """The batch's words, of which this text's are `count` from `first`."""
         self._first = first
         self._begin = begin
         """Where the text begins in the batch's texts, joined."""
         self._sentence_ends: list[int] | None = None
+
+    @property
+    def ids(self) -> Ints:
+        """The spelling id of each of its words."""
+        return self._words.ids[self._first : self._first + self.count]
 
     def sentence_of(self, word: int) -> int:
         """The number of the sentence word `word` stands in, counting from 0."""
@@ -114,7 +120,7 @@ class ItemScan:
         self._field_bits = field_bits
         """The field bits of the title's, lead's and body's words, a SEPARATOR's (0)
         between texts, one byte each."""
-        title, lead, _ = (len(text.ids) for text in texts)
+        title, lead, _ = (text.count for text in texts)
         self.starts = (0, title + 1, title + lead + 2)
         """Where each text's words begin among the item's (as in `_field_bits`)."""
         self.found = found
