@@ -13,8 +13,9 @@ evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from monitor.item import ItemField
 
@@ -268,12 +269,24 @@ def _windows(per_child: list[list[TermHit]], within: int | None, sentence: bool)
         ),
         key=lambda event: (event[0], event[1]),
     )
-    wanted = len(per_child)
     kept: dict[int, TermHit] = {}
+    for low, high in covering_windows(events, len(per_child), reach):
+        for event in events[low : high + 1]:
+            kept[id(event[3])] = event[3]
+    return list(kept.values())
+
+
+def covering_windows(
+    events: Sequence[tuple[Any, ...]], wanted: int, reach: int
+) -> Iterator[tuple[int, int]]:
+    """For `events` (place, position, child, ...) sorted by place and position, each
+    window (first event, last event) that holds all `wanted` children within `reach`
+    words of one place: one for each event that can end such a window, from the first
+    event it can begin at."""
     counts = [0] * wanted
-    covered = 0
-    low = 0
-    for high, (place, position, index, _) in enumerate(events):
+    covered = low = 0
+    for high, event in enumerate(events):
+        place, position, index = event[0], event[1], event[2]
         if counts[index] == 0:
             covered += 1
         counts[index] += 1
@@ -283,6 +296,4 @@ def _windows(per_child: list[list[TermHit]], within: int | None, sentence: bool)
                 covered -= 1
             low += 1
         if covered == wanted:
-            for event in events[low : high + 1]:
-                kept[id(event[3])] = event[3]
-    return list(kept.values())
+            yield low, high

@@ -3,8 +3,8 @@ reach of each other anywhere, read from the places the scan found them at.
 
 Of the rules whose groups an article holds, most of those with a `near` still fail on
 distance; judging them in full makes a hit of every place of every group first. The
-test finds a window as Near.evaluate does (see expression._windows), on the places alone,
-so a False from it is the same as the rule's expression not holding.
+test looks for a window as Near.evaluate does (expression.covering_windows), on the
+places alone, so a False from it is the same as the rule's expression not holding.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.rules.expression import AllOf, GroupRef, Near, Node
+from monitor.rules.expression import AllOf, GroupRef, Near, Node, covering_windows
 from monitor.rules.scan import Occurrences
 
 UNBOUNDED = 1 << 62
@@ -34,7 +34,7 @@ class NearTest:
             for term in terms
             for text, first, _ in occurrences.get(term, ())
         )
-        return _covered(events, len(self.terms), self.reach)
+        return any(covering_windows(events, len(self.terms), self.reach))
 
 
 def required_nears(node: Node) -> list[Near]:
@@ -62,21 +62,3 @@ def near_tests(expression: Node, group_terms: Sequence[Sequence[int]]) -> list[N
 
 def _groups(near: Near) -> list[GroupRef]:
     return [child for child in near.children if isinstance(child, GroupRef)]
-
-
-def _covered(events: list[tuple[int, int, int]], wanted: int, reach: int) -> bool:
-    """Whether a window of `events` (text, position, child), sorted, holds every child."""
-    counts = [0] * wanted
-    covered = low = 0
-    for text, position, child in events:
-        if counts[child] == 0:
-            covered += 1
-        counts[child] += 1
-        while events[low][0] != text or position - events[low][1] > reach:
-            counts[events[low][2]] -= 1
-            if counts[events[low][2]] == 0:
-                covered -= 1
-            low += 1
-        if covered == wanted:
-            return True
-    return False
