@@ -119,16 +119,17 @@ class Matcher:
         self._index_candidates()
         self._unfiltered = [_accepts_every_item(rule) for rule in self.rules]
         self._near_tests = [
-            near_tests(rule.expression, [self._group_terms[gid] for gid in gids])
+            tuple(near_tests(rule.expression, [self._group_terms[gid] for gid in gids]))
             for rule, gids in zip(self.rules, self._rule_groups, strict=True)
         ]
         self._exact = [rule.expression.exact() for rule in self.rules]
         """Rules judged by where their groups were found alone: their hits are found when
         first read (see Match), most never are."""
         self._alerts_by_fields = [
-            anchor_predicate(rule, groups)
-            for rule, groups in zip(self.rules, self._rule_groups, strict=True)
+            anchor_predicate(rule, groups) if exact and rule.anchor_mask != ALL_FIELDS else None
+            for rule, groups, exact in zip(self.rules, self._rule_groups, self._exact, strict=True)
         ]
+        """Of each exact anchored rule, whether it holds on its anchor's fields."""
         self._weights = [
             [(gid, group.weight) for gid, group in zip(groups, rule.groups, strict=True)]
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
@@ -327,7 +328,8 @@ class Matcher:
         rule = self.rules[rule_index]
         found = scan.found_bytes()
         score = float(sum(weight for gid, weight in self._weights[rule_index] if found[gid]))
-        alert = rule.anchor_mask == ALL_FIELDS or self._alerts_by_fields[rule_index](found)
+        on_anchor = self._alerts_by_fields[rule_index]
+        alert = on_anchor is None or on_anchor(found)
         severity = rule.spec.severity if alert else rule.spec.mention_severity
         return Match(rule.id, alert, score, severity, partial(self._found_hits, rule_index, scan))
 
