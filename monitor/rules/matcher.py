@@ -4,11 +4,13 @@ every term group occurs in, then only rules whose required groups all occur are 
 Every term is indexed under the key of its first word (see monitor.text.keys);
 each distinct spelling of a word is analysed once and cached, so the cost of
 matching grows with the text, not with the number of rules. A candidate rule
-is first judged by the fields its groups were found in (a compiled predicate);
-only one that may hold has its terms located word by word and its expression
-evaluated on them. Items are scanned, their candidates found and their words
-located a batch at a time (see monitor.rules.scan); rules are judged item by
-item.
+is first judged by the fields its groups were found in (a compiled predicate),
+which for a rule without `near` is the whole judgement; a rule with `near` that
+may hold has its terms located word by word, its nears tested on their places
+(monitor.rules.proximity) and its expression evaluated on them. A match finds
+its hits when they are first read. Items are scanned, their candidates found and
+their words located a batch at a time (see monitor.rules.scan); rules are judged
+item by item.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def _nonzero_cells(table: npt.NDArray[Any]) -> tuple[Ints, Ints]:
 
 class Matcher:
     """Matches items against a fixed set of compiled rules; one per thread, since matching
-    learns new spellings into tables that it shares between items."""
+    learns new spellings into tables that it shares between items (and a match's hits,
+    found when read, are read in the thread that matched it)."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
@@ -131,7 +134,7 @@ class Matcher:
         ]
         """Of each exact anchored rule, whether it holds on its anchor's fields."""
         self._weights = [
-            [(gid, group.weight) for gid, group in zip(groups, rule.groups, strict=True)]
+            tuple((gid, group.weight) for gid, group in zip(groups, rule.groups, strict=True))
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
         ]
         self._sentence_rules = {
