@@ -24,7 +24,8 @@ class Hit:
         return {"field": self.field.value, "start": self.start, "end": self.end, "text": self.text}
 
 
-Hits = tuple[Hit, ...]
+ShownHits = tuple[Hit, ...]
+"""A match's hits in reading order (not expression.Hits, the term hits of each group)."""
 
 
 class Match:
@@ -42,28 +43,28 @@ class Match:
         alert: bool,
         score: float,
         severity: Severity,
-        hits: Hits | Callable[[], Hits],
+        hits: ShownHits | Callable[[], ShownHits],
     ) -> None:
         self.rule = rule
         self.alert = alert
         self.score = score
         self.severity = severity
-        self._hits: Hits | None = None
-        self._find_hits: Callable[[], Hits] | None = None
+        self._hits: ShownHits | None = None
+        self._find_hits: Callable[[], ShownHits] | None = None
         if callable(hits):
             self._find_hits = hits
         else:
             self._hits = tuple(hits)
 
     @property
-    def hits(self) -> Hits:
+    def hits(self) -> ShownHits:
         """Where the rule's terms were found, in reading order; found once, when first read."""
         if self._hits is None:
             assert self._find_hits is not None
             self._hits, self._find_hits = self._find_hits(), None
         return self._hits
 
-    def _key(self) -> tuple[str, bool, float, Severity, Hits]:
+    def _key(self) -> tuple[str, bool, float, Severity, ShownHits]:
         return (self.rule, self.alert, self.score, self.severity, self.hits)
 
     def __eq__(self, other: object) -> bool:

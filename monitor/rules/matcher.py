@@ -27,7 +27,7 @@ import numpy.typing as npt
 from monitor.item import Item, field_texts
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
-from monitor.rules.match import Hit, Match
+from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import anchor_predicate, rule_predicate
 from monitor.rules.proximity import near_tests
@@ -336,7 +336,7 @@ class Matcher:
         severity = rule.spec.severity if alert else rule.spec.mention_severity
         return Match(rule.id, alert, score, severity, partial(self._found_hits, rule_index, scan))
 
-    def _found_hits(self, rule_index: int, scan: ItemScan) -> tuple[Hit, ...]:
+    def _found_hits(self, rule_index: int, scan: ItemScan) -> ShownHits:
         """The hits of a rule that holds on `scan`, located now."""
         self._locate([rule_index], scan)
         local = self._located_hits(rule_index, scan)
@@ -359,7 +359,7 @@ class Matcher:
         severity = rule.spec.severity if alert else rule.spec.mention_severity
         return Match(rule.id, alert, score, severity, partial(self.public_hits, result, scan))
 
-    def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> tuple[Hit, ...]:
+    def public_hits(self, found: Sequence[TermHit], scan: ItemScan) -> ShownHits:
         """Hits as a reader sees them: field, character span and text, in reading order."""
         unique: dict[tuple[int, int, int], Hit] = {}
         texts, sources, order = scan.texts, scan.sources, _READING_ORDER
