@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monitor.rules import spelling_table
 from monitor.rules.spelling_table import Hashes, SpellingTable
 from monitor.rules.spellings import SpellingIndex
 from monitor.text.word_spans import Codes, Positions, code_points, word_spans
@@ -66,6 +67,27 @@ def test_the_index_gives_the_right_ids_when_hashes_collide() -> None:
     assert first[0] == first[2] != first[1]
     assert again == [first[1], first[0]]
     assert [index.spellings[i] for i in first] == ["سلام", "عليكم", "سلام"]
+
+
+@pytest.fixture
+def one_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words "w1", "w2"... hash apart but all to the first slot, so that the n-th stored is
+    found only n - 1 steps of probing on."""
+    inverse = pow(spelling_table._MIX, -1, 1 << 64)
+
+    def crowded(self: SpellingTable, codes: Codes, starts: Positions, ends: Positions) -> Hashes:
+        words = ["".join(map(chr, codes[a:b])) for a, b in zip(starts, ends, strict=True)]
+        return np.array([int(word[1:]) * inverse % (1 << 64) for word in words], np.uint64)
+
+    monkeypatch.setattr(SpellingTable, "hashes", crowded)
+
+
+@pytest.mark.usefixtures("one_slot")
+def test_words_are_found_however_far_they_were_probed_on() -> None:
+    stored = [f"w{n}" for n in range(1, 13)]  # past the steps probed for all words at once
+    table = table_of(stored)
+    asked = ["w12", "w1", "w5", "w13", "w3", "w12", "w9", "w2"]
+    assert ids_in(table, " ".join(asked)) == [11, 0, 4, -1, 2, 11, 8, 1]
 
 
 def test_a_text_longer_than_the_kept_powers_hashes_alike() -> None:
