@@ -23,7 +23,7 @@ from monitor.rules.expression import FIELD_BITS
 from monitor.rules.gate import PatternGates
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.ragged import Ints
-from monitor.rules.spellings import SEPARATOR, SpellingIndex, Words
+from monitor.rules.spellings import PAIR_SHIFT, SEPARATOR, SpellingIndex, Words
 from monitor.text.sentences import sentence_ends
 
 Occurrence = tuple[int, int, int]
@@ -282,23 +282,18 @@ class ScanBatch:
     def _find_phrases(self) -> None:
         ids, index = self.ids, self.index
         meet = (index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]).nonzero()[0]
-        keys, phrases = index.keys, index.phrases
+        pairs = (ids[meet] << PAIR_SHIFT) | ids[meet + 1]
         self._id_list: list[int] | None = None
         terms: list[int] = []
         firsts: list[int] = []
         lasts: list[int] = []
-        for position, first, second in zip(
-            meet.tolist(), ids[meet].tolist(), ids[meet + 1].tolist(), strict=True
-        ):
-            here, following = phrases[first], keys[second]
-            if here.seconds.isdisjoint(following):
-                continue  # the bits of another key met
-            for key in here.seconds.intersection(following):
-                for term, rest in here.by_second[key]:
-                    if not rest or self._continues(position + 2, rest):
-                        terms.append(term)
-                        firsts.append(position)
-                        lasts.append(position + 1 + len(rest))
+        starts = index.pair_starts
+        for position, pair in zip(meet.tolist(), pairs.tolist(), strict=True):
+            for term, rest in starts(pair):
+                if not rest or self._continues(position + 2, rest):
+                    terms.append(term)
+                    firsts.append(position)
+                    lasts.append(position + 1 + len(rest))
         self._place(terms, firsts, lasts)
 
     def _continues(self, position: int, rest: tuple[str, ...]) -> bool:

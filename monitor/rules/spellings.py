@@ -34,6 +34,10 @@ SEPARATOR = ""
 Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
+PAIR_SHIFT = 32
+"""Ids are fewer than 2**32 (CACHE_LIMIT), so two fit in one number, as `pair_starts` takes."""
+_PAIR_MASK = (1 << PAIR_SHIFT) - 1
+
 _NO_KEYS: frozenset[str] = frozenset()
 
 
@@ -93,6 +97,8 @@ class SpellingIndex:
         self.key_bits = Column(np.uint64)
         """Id -> the bits of its keys that are the second key of a phrase."""
         self.several: dict[str, tuple[WordKeys, ...]] = {}
+        self._pairs: dict[int, tuple[Start, ...]] = {}
+        """Pair of ids (see `pair_starts`) -> the phrases the two words can start."""
         self._table = SpellingTable()
         self._start_afresh()
 
@@ -117,6 +123,24 @@ class SpellingIndex:
         if len(missing):
             return self._learn_missing(text, codes, Words(ids, starts, ends), hashes, missing)
         return Words(ids, starts, ends)
+
+    def pair_starts(self, pair: int) -> tuple[Start, ...]:
+        """The phrases that a word and the next can start by the keys of both, given their
+        ids as `first << PAIR_SHIFT | second`: each one's term and the keys of its words
+        after the second. Learned once a pair: words meet in the same pairs again and again."""
+        found = self._pairs.get(pair)
+        if found is None:
+            if len(self._pairs) >= CACHE_LIMIT:
+                self._pairs.clear()
+            found = self._pairs[pair] = self._starts_of_pair(pair >> PAIR_SHIFT, pair & _PAIR_MASK)
+        return found
+
+    def _starts_of_pair(self, first: int, second: int) -> tuple[Start, ...]:
+        here, following = self.phrases.get(first), self.keys[second]
+        if here is None:
+            return ()
+        keys = here.seconds.intersection(following)
+        return tuple(start for key in keys for start in here.by_second[key])
 
     def _learn_missing(
         self, text: str, codes: Codes, words: Words, hashes: Hashes, missing: Positions
@@ -163,7 +187,7 @@ class SpellingIndex:
         return known
 
     def _start_afresh(self) -> None:
-        for cache in (self.ids, self.keys, self.spellings, self.phrases, self.several):
+        for cache in (self.ids, self.keys, self.spellings, self.phrases, self.several, self._pairs):
             cache.clear()
         for table in (self.normal, self.terms, self.groups, self.first_bits, self.key_bits):
             table.clear()
