@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence, Set
+from functools import cached_property
 from itertools import accumulate
 
 import numpy as np
@@ -108,7 +109,7 @@ class ItemScan:
         batch: ScanBatch,
         number: int,
         sources: tuple[str, str, str],
-        texts: list[TextScan],
+        counts: Sequence[int],
         field_bits: bytes,
         found: npt.NDArray[np.uint8],
     ) -> None:
@@ -116,11 +117,10 @@ class ItemScan:
         self._number = number
         """Its place in the batch."""
         self.sources = sources
-        self.texts = texts
         self._field_bits = field_bits
         """The field bits of the title's, lead's and body's words, a SEPARATOR's (0)
         between texts, one byte each."""
-        title, lead, _ = (text.count for text in texts)
+        title, lead, _ = counts
         self.starts = (0, title + 1, title + lead + 2)
         """Where each text's words begin among the item's (as in `_field_bits`)."""
         self.found = found
@@ -129,6 +129,12 @@ class ItemScan:
         self._placed_terms: dict[int, list[Placed]] = {}
         self.located_rules: set[int] = set()
         """Rules whose terms were located, kept by the matcher."""
+
+    @cached_property
+    def texts(self) -> list[TextScan]:
+        """Its title, lead and body, word by word: made when first read, since most items'
+        hits are never shown."""
+        return self._batch.text_scans(self._number)
 
     @property
     def occurrences(self) -> Occurrences:
@@ -253,26 +259,30 @@ class ScanBatch:
     def item_scans(self) -> list[ItemScan]:
         """Each item's scan. The scans hold the batch, and not the other way round, so
         that the batch goes as soon as its scans do."""
-        sources, words, cuts, counts, begins, lengths = self._parts
+        sources, _, _, counts, _, lengths = self._parts
         field_bits = self.fields.tobytes()
         scans = []
         for item, (first, length) in enumerate(zip(self._item_begins, lengths, strict=True)):
-            three = [
-                TextScan(sources[item][text_id], text_id, words, cuts[k], counts[k], begins[k])
-                for text_id, k in enumerate(range(TEXTS * item, TEXTS * item + TEXTS))
-            ]
             end = first + length - (item < len(sources) - 1)  # not its last separator
             scans.append(
                 ItemScan(
                     self,
                     item,
                     sources[item],
-                    three,
+                    counts[TEXTS * item : TEXTS * item + TEXTS],
                     field_bits[first:end],
                     self.found[item],
                 )
             )
         return scans
+
+    def text_scans(self, item: int) -> list[TextScan]:
+        """The title, lead and body of one item, word by word."""
+        sources, words, cuts, counts, begins, _ = self._parts
+        return [
+            TextScan(sources[item][text_id], text_id, words, cuts[k], counts[k], begins[k])
+            for text_id, k in enumerate(range(TEXTS * item, TEXTS * item + TEXTS))
+        ]
 
     def _mark_words(self) -> None:
         groups, owners = self.index.groups.gather(self.ids)
