@@ -293,14 +293,18 @@ class ScanBatch:
         ids, index = self.ids, self.index
         meet = (index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]).nonzero()[0]
         pairs = (ids[meet] << PAIR_SHIFT) | ids[meet + 1]
-        self._id_list: list[int] | None = None
         terms: list[int] = []
         firsts: list[int] = []
         lasts: list[int] = []
         starts = index.pair_starts
         for position, pair in zip(meet.tolist(), pairs.tolist(), strict=True):
-            for term, rest in starts(pair):
-                if not rest or self._continues(position + 2, rest):
+            two_words, longer = starts(pair)
+            if two_words:
+                terms += two_words
+                firsts += [position] * len(two_words)
+                lasts += [position + 1] * len(two_words)
+            for term, rest in longer:
+                if self._continues(position + 2, rest):
                     terms.append(term)
                     firsts.append(position)
                     lasts.append(position + 1 + len(rest))
@@ -308,12 +312,11 @@ class ScanBatch:
 
     def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
         """Whether the words from `position` on have the keys `rest`, one each."""
-        if self._id_list is None:
-            self._id_list = self.ids.tolist()
-        ids, keys = self._id_list, self.index.keys
-        if position + len(rest) > len(ids):
+        following = self.ids[position : position + len(rest)].tolist()
+        if len(following) < len(rest):
             return False
-        return all(key in keys[ids[position + n]] for n, key in enumerate(rest))
+        keys = self.index.keys
+        return all(key in keys[word] for key, word in zip(rest, following, strict=True))
 
     def normal_texts(self) -> list[bytes]:
         """Each text's normalised words joined by single spaces, in UTF-8, as patterns see

@@ -34,6 +34,12 @@ SEPARATOR = ""
 Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
+PairStarts = tuple[tuple[int, ...], tuple[Start, ...]]
+"""The phrases a word and the next can start: the terms of two words, and the longer ones
+(as Start)."""
+
+_NO_PAIR_STARTS: PairStarts = ((), ())
+
 PAIR_SHIFT = 32
 """Ids are fewer than 2**32 (CACHE_LIMIT), so two fit in one number, as `pair_starts` takes."""
 _PAIR_MASK = (1 << PAIR_SHIFT) - 1
@@ -97,7 +103,7 @@ class SpellingIndex:
         self.key_bits = Column(np.uint64)
         """Id -> the bits of its keys that are the second key of a phrase."""
         self.several: dict[str, tuple[WordKeys, ...]] = {}
-        self._pairs: dict[int, tuple[Start, ...]] = {}
+        self._pairs: dict[int, PairStarts] = {}
         """Pair of ids (see `pair_starts`) -> the phrases the two words can start."""
         self._table = SpellingTable()
         self._start_afresh()
@@ -124,10 +130,10 @@ class SpellingIndex:
             return self._learn_missing(text, codes, Words(ids, starts, ends), hashes, missing)
         return Words(ids, starts, ends)
 
-    def pair_starts(self, pair: int) -> tuple[Start, ...]:
+    def pair_starts(self, pair: int) -> PairStarts:
         """The phrases that a word and the next can start by the keys of both, given their
-        ids as `first << PAIR_SHIFT | second`: each one's term and the keys of its words
-        after the second. Learned once a pair: words meet in the same pairs again and again."""
+        ids as `first << PAIR_SHIFT | second`. Learned once a pair: words meet in the same
+        pairs again and again."""
         found = self._pairs.get(pair)
         if found is None:
             if len(self._pairs) >= CACHE_LIMIT:
@@ -135,12 +141,14 @@ class SpellingIndex:
             found = self._pairs[pair] = self._starts_of_pair(pair >> PAIR_SHIFT, pair & _PAIR_MASK)
         return found
 
-    def _starts_of_pair(self, first: int, second: int) -> tuple[Start, ...]:
+    def _starts_of_pair(self, first: int, second: int) -> PairStarts:
         here, following = self.phrases.get(first), self.keys[second]
         if here is None:
-            return ()
+            return _NO_PAIR_STARTS
         keys = here.seconds.intersection(following)
-        return tuple(start for key in keys for start in here.by_second[key])
+        starts = [start for key in keys for start in here.by_second[key]]
+        two_words = tuple(term for term, rest in starts if not rest)
+        return two_words, tuple(start for start in starts if start[1])
 
     def _learn_missing(
         self, text: str, codes: Codes, words: Words, hashes: Hashes, missing: Positions
