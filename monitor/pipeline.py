@@ -38,7 +38,7 @@ from monitor.rules.match import Match
 from monitor.rules.model import PolicySpec
 from monitor.rules.reloader import RuleReloader
 from monitor.rules.rule import Rule
-from monitor.silence import SilenceBook
+from monitor.silence import Silence, SilenceBook
 from monitor.stories.book import StoryBook
 from monitor.stories.entry import story_entry
 from monitor.stories.story import Story
@@ -139,10 +139,11 @@ class Pipeline:
         if not taken:
             return 0
         read = self._read_due(taken)
+        silences = self.silences.active(now)  # one read for all: a batch makes many due
         decided = [
             found
             for story, last in read
-            if (found := self._decide(story, last, now, waited)) is not None
+            if (found := self._decide(story, last, silences, now, waited)) is not None
         ]
         # Queued before the decisions are recorded: should the worker or Redis fail between
         # the two, the stories come due again when their lease ends, and a delivery queued
@@ -165,14 +166,17 @@ class Pipeline:
         ]
 
     def _decide(
-        self, story: Story | None, last: LastNotification | None, now: float, waited: bool
+        self,
+        story: Story | None,
+        last: LastNotification | None,
+        silences: list[Silence],
+        now: float,
+        waited: bool,
     ) -> Decided | None:
         rule = self._rule(story.rule) if story else None
         if story is None or rule is None:
             return None
-        decision = decide(
-            story, rule.spec.policy, last, self.silences.active(now), now, waited=waited
-        )
+        decision = decide(story, rule.spec.policy, last, silences, now, waited=waited)
         update = last.update + 1 if last else 0
         names = self._destinations(story, update) if decision.notify else []
         return Decided(story, rule, decision, update, names)

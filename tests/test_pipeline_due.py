@@ -15,6 +15,7 @@ from monitor.inputs import read_path
 from monitor.keyspace import Keyspace
 from monitor.pipeline import Pipeline
 from monitor.rules.reloader import RuleReloader
+from monitor.silence import Silence
 from tests.conftest import RULES_DIR, SEEDS
 
 T0 = 1_800_000_000.0
@@ -53,3 +54,35 @@ def test_deliveries_cut_short_by_redis_are_queued_when_the_lease_ends(
     assert set(ids) == {f"{story}-0-hook" for story in stories}
     assert ids.count(ids[0]) == 2  # queued again under its id: one job, one send
     assert pipeline.flush_due(T0 + 2 * LEASE_SECONDS) == 0  # and decided for good
+
+
+def _notified_stories(
+    redis_client: redis.Redis, keys: Keyspace, silences: list[Silence]
+) -> tuple[set[str], Pipeline]:
+    """The seeds' stories notified with `silences` added before deciding."""
+    queued: list[DeliveryJob] = []
+    channels = {"hook": Channel("hook", "json://127.0.0.1:9/hook")}
+    pipeline = Pipeline(
+        redis_client, keys, RuleReloader([RULES_DIR]), channels, 3600, queued.append
+    )
+    items = [item for path in SEEDS for item in read_path(path)]
+    pipeline.process(items, [T0] * len(items), SystemClock())
+    for silence in silences:
+        pipeline.silences.add(silence)
+    pipeline.flush_due(T0, waited=True)
+    return {job.notification.story for job in queued}, pipeline
+
+
+def test_a_silence_in_force_quiets_its_story_and_one_that_ended_is_retired(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    every, _ = _notified_stories(redis_client, keys, [])
+    assert len(every) >= 2
+    quiet, other = sorted(every)[:2]
+    ended = Silence(story=other, ends=T0 - 1)
+    again = Keyspace(f"{keys.prefix}:again")  # under the test's prefix: removed after it
+    notified, pipeline = _notified_stories(
+        redis_client, again, [Silence(story=quiet, ends=T0 + 3600), ended]
+    )
+    assert notified == every - {quiet}  # the silence that ended quiets nothing
+    assert [silence.id for silence in pipeline.silences.ended(T0)] == [ended.id]
