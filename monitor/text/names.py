@@ -25,9 +25,9 @@ MAX_MARKS = 40
 COMMON_SHARE = 0.01
 """Share of background documents above which an Arabic word is a common word, not a name."""
 
-COMMON_CACHED = 50_000
-"""Arabic words whose commonness is kept: 2 MB at most, less while `token`'s cache holds
-the same words."""
+ARABIC_NAMES_CACHED = 50_000
+"""Arabic words whose name marks are kept: a few MB at most, less while `token`'s cache
+holds the same words; most words have none."""
 
 ORDINAL_REACH = 3
 """Words between an ordinal and the round or phase it counts (الجولة الأولى من الحوار)."""
@@ -281,39 +281,46 @@ def _lower_words(written: list[str]) -> frozenset[str]:
 
 
 def _name_marks(rest: list[Token], lower: frozenset[str]) -> list[str]:
-    marks = []
+    marks: list[str] = []
     for tok in rest:
-        for form in _name_forms(tok, lower):
-            shape = skeleton(form)
-            if len(shape) >= MIN_CONSONANTS:
-                marks.append(f"s:{shape}")
+        marks += _arabic_name_marks(tok) if tok.arabic else _shape_marks(_latin_names(tok, lower))
     return marks
 
 
-def _name_forms(tok: Token, lower: frozenset[str]) -> Iterable[str]:
-    """The spellings of `tok` that may be a name: a Latin capitalised uncommon word,
-    or an Arabic word that is rare in the background news, with and without clitics."""
-    if tok.arabic:
-        return () if _common_arabic(tok) else sorted(tok.exact)
+def _latin_names(tok: Token, lower: frozenset[str]) -> tuple[str, ...]:
+    """The word, when it may be a name: capitalised, uncommon, and nowhere in the text in
+    lower case (`lower`, see _lower_words)."""
     key = fold(tok.text)
     if not tok.capital or key in gazetteer().common_en or key in lower or key.isdigit():
         return ()
     return () if _ENGLISH_ENDINGS.search(tok.text) else (tok.text,)
 
 
-_COMMON: dict[str, bool] = {}
-"""Whether an Arabic word is common, by the word: a token's keys follow from its text. Keyed
-by strings, not by the key sets, so that the collector has nothing more to walk."""
+def _shape_marks(forms: Iterable[str]) -> tuple[str, ...]:
+    shapes = map(skeleton, forms)
+    return tuple(f"s:{shape}" for shape in shapes if len(shape) >= MIN_CONSONANTS)
+
+
+_ARABIC_NAMES: dict[str, tuple[str, ...]] = {}
+"""The name marks of an Arabic word, by the word: a token's keys follow from its text. Keyed
+by strings, not by the key sets, so that the collector has nothing more to walk; kept since
+most words of every lead are seen again and again."""
+
+
+def _arabic_name_marks(tok: Token) -> tuple[str, ...]:
+    """The marks of an Arabic word rare in the background news, with and without clitics."""
+    found = _ARABIC_NAMES.get(tok.text)
+    if found is None:
+        if len(_ARABIC_NAMES) >= ARABIC_NAMES_CACHED:
+            _ARABIC_NAMES.clear()
+        forms = () if _common_arabic(tok) else sorted(tok.exact)
+        found = _ARABIC_NAMES[tok.text] = _shape_marks(forms)
+    return found
 
 
 def _common_arabic(tok: Token) -> bool:
     if len(tok.text) < 3:
         return True
-    common = _COMMON.get(tok.text)
-    if common is None:
-        if len(_COMMON) >= COMMON_CACHED:
-            _COMMON.clear()
-        documents, df = background()
-        stem = min(tok.stems or tok.exact, key=lambda key: (len(key), key))
-        common = _COMMON[tok.text] = df.get(stem, 0) >= COMMON_SHARE * documents
-    return common
+    documents, df = background()
+    stem = min(tok.stems or tok.exact, key=lambda key: (len(key), key))
+    return df.get(stem, 0) >= COMMON_SHARE * documents
