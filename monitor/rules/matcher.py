@@ -30,7 +30,7 @@ from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import anchor_predicate, rule_predicate
-from monitor.rules.proximity import near_tests
+from monitor.rules.proximity import near_tests, settled_by_tests
 from monitor.rules.ragged import Ints
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
@@ -128,6 +128,15 @@ class Matcher:
         self._exact = [rule.expression.exact() for rule in self.rules]
         """Rules judged by where their groups were found alone: their hits are found when
         first read (see Match), most never are."""
+        self._by_tests = [
+            not exact
+            and bool(tests)
+            and rule.anchor_mask == ALL_FIELDS
+            and settled_by_tests(rule.expression)
+            for rule, exact, tests in zip(self.rules, self._exact, self._near_tests, strict=True)
+        ]
+        """Rules without an anchor that hold when their predicate does and their near tests
+        pass: judged as the exact ones, once their nears are tested."""
         self._alerts_by_fields = [
             anchor_predicate(rule, groups) if exact and rule.anchor_mask != ALL_FIELDS else None
             for rule, groups, exact in zip(self.rules, self._rule_groups, self._exact, strict=True)
@@ -323,11 +332,14 @@ class Matcher:
         tests = self._near_tests[rule_index]
         if tests and not all(test.may_hold(scan.occurrences) for test in tests):
             return None
+        if self._by_tests[rule_index]:
+            return self._judge_by_fields(rule_index, scan)
         return self._judge_located(rule_index, scan)
 
     def _judge_by_fields(self, rule_index: int, scan: ItemScan) -> Match:
-        """The match of an exact rule whose predicate holds: its score and whether it alerts
-        follow from the fields each group was found in, as `_judge_located` would find them."""
+        """The match of an exact rule whose predicate holds (or one settled by its near
+        tests, which passed): its score and whether it alerts follow from the fields each
+        group was found in, as `_judge_located` would find them."""
         rule = self.rules[rule_index]
         found = scan.found_bytes()
         score = float(sum(weight for gid, weight in self._weights[rule_index] if found[gid]))

@@ -4,7 +4,8 @@ reach of each other anywhere, read from the places the scan found them at.
 Of the rules whose groups an article holds, most of those with a `near` still fail on
 distance; judging them in full makes a hit of every place of every group first. The
 test looks for a window as Near.evaluate does (expression.covering_windows), on the
-places alone, so a False from it is the same as the rule's expression not holding.
+places alone, so a False from it is the same as the rule's expression not holding; for a
+rule whose other parts are exact, a True is the same as its holding.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def required_nears(node: Node) -> list[Near]:
     if isinstance(node, AllOf):
         return [near for child in node.children for near in required_nears(child)]
     return []
+
+
+def settled_by_tests(node: Node) -> bool:
+    """Whether `node` holds exactly when its condition does and the tests of its required
+    nears pass: an `all` of exact parts and plain nears, or one plain near."""
+    if isinstance(node, Near):
+        return bool(required_nears(node))
+    if isinstance(node, AllOf):
+        return all(settled_by_tests(child) for child in node.children)
+    return node.exact()
 
 
 def near_tests(expression: Node, group_terms: Sequence[Sequence[int]]) -> list[NearTest]:

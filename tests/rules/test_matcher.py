@@ -437,3 +437,65 @@ def test_a_match_finds_its_hits_once_and_only_when_they_are_read(tmp_path: Path)
     assert [hit.text for hit in found.hits] == ["محادثات", "بغداد", "وواشنطن"]
     assert found.hits is found.hits
     assert calls == [1]
+
+
+NEARS = """
+    id: nears
+    title: Nears
+    terms:
+      base: {mode: exact, words: [قاعدة]}
+      strike: {mode: exact, words: [قصف]}
+      drone: {mode: exact, words: [مسيرة]}
+      rocket: {mode: exact, words: [صاروخ]}
+      claim: {mode: exact, words: [تبنى]}
+    match:
+      all:
+        - {near: [base, strike], within: 2}
+        - any: [{near: [drone, rocket], within: 2}, claim]
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("قصف قاعدة بطائرة مسيرة و صاروخ", True),
+        ("قصف قاعدة وفصيل تبنى الهجوم", True),
+        ("قصف قاعدة بطائرة مسيرة ثم بعد ساعة صاروخ", False),  # the inner near fails
+        ("قصف ثم بعد ساعة قاعدة ومسيرة صاروخ", False),  # the outer near fails
+    ],
+)
+def test_a_near_inside_any_is_judged_in_full_when_the_required_near_passes(
+    tmp_path: Path, title: str, expected: bool
+) -> None:
+    found = only(matcher_of(tmp_path, NEARS).match(Item(id="x", title=title)), "nears")
+    assert (found is not None) is expected
+    assert found is None or [hit.term for hit in found.hits][:2] == ["strike", "base"]
+
+
+ANCHORED_NEAR = """
+    id: anchored
+    title: Anchored near
+    terms:
+      base: {mode: exact, words: [قاعدة]}
+      strike: {mode: exact, words: [قصف]}
+    match:
+      near: [base, strike]
+      within: 2
+    anchor: [title]
+"""
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "alert"),
+    [
+        ("قصف قاعدة", "", True),
+        ("خبر عاجل", "قصف قاعدة", False),  # a mention: the near holds in the body alone
+        ("قاعدة في الشمال", "قصف قاعدة", False),
+    ],
+)
+def test_a_near_held_outside_the_anchor_is_a_mention(
+    tmp_path: Path, title: str, body: str, alert: bool
+) -> None:
+    item = Item(id="x", title=title, content=body)
+    found = only(matcher_of(tmp_path, ANCHORED_NEAR).match(item), "anchored")
+    assert found is not None and found.alert is alert

@@ -16,7 +16,7 @@ from monitor.rules.expression import (
     Scoped,
     TermHit,
 )
-from monitor.rules.proximity import NearTest, near_tests, required_nears
+from monitor.rules.proximity import NearTest, near_tests, required_nears, settled_by_tests
 from monitor.rules.scan import Occurrences
 
 
@@ -62,3 +62,15 @@ def test_only_the_nears_a_rule_cannot_hold_without_are_tested() -> None:
     assert required_nears(Near([b, c], sentence=True)) == []
     assert required_nears(Near([a, AnyOf([b, c])])) == []
     assert near_tests(inner, [[9], [10, 11], [12]]) == [NearTest(((10, 11), (12,)), 4)]
+
+
+def test_only_an_all_of_exact_parts_and_plain_nears_is_settled_by_its_tests() -> None:
+    a, b, c = GroupRef(0, "a"), GroupRef(1, "b"), GroupRef(2, "c")
+    inner = Near([b, c], within=4)
+    assert settled_by_tests(inner)
+    assert settled_by_tests(AllOf([a, inner, NoneOf([c])]))
+    assert not settled_by_tests(AllOf([a, AnyOf([inner, c])]))  # a near no test is made of
+    assert not settled_by_tests(AllOf([inner, NoneOf([Near([a, b])])]))
+    assert not settled_by_tests(AllOf([inner, Scoped(Near([a, b]), 1)]))
+    assert not settled_by_tests(Near([b, c], sentence=True))
+    assert not settled_by_tests(Near([a, AnyOf([b, c])]))
