@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from monitor.item import ItemField
+from monitor.rules import proximity
 from monitor.rules.expression import (
     ALL_FIELDS,
     AllOf,
@@ -32,7 +35,11 @@ def _hits(occurrences: Occurrences, group_terms: list[list[int]]) -> dict[int, l
     }
 
 
-def test_a_near_may_hold_exactly_when_judging_it_in_full_finds_it_holds() -> None:
+@pytest.mark.parametrize("paired_at_most", [proximity.PAIRED_AT_MOST, 0])
+def test_a_near_may_hold_exactly_when_judging_it_in_full_finds_it_holds(
+    paired_at_most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(proximity, "PAIRED_AT_MOST", paired_at_most)  # places paired or sorted
     rng = random.Random(7)
     group_terms = [[0, 1], [2], [3, 4, 5]]
     agreed = {True: 0, False: 0}
