@@ -13,7 +13,7 @@ evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,8 @@ Hits = Mapping[int, Sequence[TermHit]]
 Result = list[TermHit] | None
 Found = Callable[[int, int], str]
 """Source of "group g was found in one of the fields of this mask"."""
+FieldsOf = dict[int, int]
+"""Group -> field bits."""
 
 
 class Node:
@@ -76,17 +78,27 @@ class Node:
 
     def positive_groups(self) -> set[int]:
         """Groups whose presence can make this node hold."""
-        found: set[int] = set()
-        for child in self.children:
-            found |= child.positive_groups()
-        return found
+        return set(self.positive_fields(ALL_FIELDS))
+
+    def positive_fields(self, full: int) -> FieldsOf:
+        """Positive groups, each with the fields it counts in (`full` at most)."""
+        return _merged(child.positive_fields(full) for child in self.children)
 
     def required_groups(self) -> set[int]:
         """Groups without which this node cannot hold."""
-        found: set[int] = set()
-        for child in self.children:
-            found |= child.required_groups()
-        return found
+        return set(self.required_fields(ALL_FIELDS))
+
+    def required_fields(self, full: int) -> FieldsOf:
+        """Required groups, each with fields at least one of which it must be found in."""
+        return _merged(child.required_fields(full) for child in self.children)
+
+    def least_positive(self) -> int:
+        """How many positive groups at least must be found for the node to hold."""
+        return 1
+
+    def forbidden_groups(self) -> set[int]:
+        """Groups with which this node cannot hold, wherever they are found."""
+        return set()
 
 
 @dataclass
@@ -111,11 +123,11 @@ class GroupRef(Node):
     def label(self) -> str:
         return self.name
 
-    def positive_groups(self) -> set[int]:
-        return {self.group}
+    def positive_fields(self, full: int) -> FieldsOf:
+        return {self.group: full}
 
-    def required_groups(self) -> set[int]:
-        return {self.group}
+    def required_fields(self, full: int) -> FieldsOf:
+        return {self.group: full}
 
 
 @dataclass
@@ -136,6 +148,9 @@ class AllOf(Node):
 
     def label(self) -> str:
         return "all"
+
+    def forbidden_groups(self) -> set[int]:
+        return set().union(*(child.forbidden_groups() for child in self.children))
 
 
 @dataclass
@@ -162,11 +177,21 @@ class AnyOf(Node):
     def label(self) -> str:
         return "any" if self.at_least == 1 else f"at least {self.at_least} of"
 
-    def required_groups(self) -> set[int]:
-        children = [child.required_groups() for child in self.children]
+    def required_fields(self, full: int) -> FieldsOf:
+        children = [child.required_fields(full) for child in self.children]
+        merged = _merged(children)
         if self.at_least == len(children):
-            return set().union(*children)
-        return set.intersection(*children) if children else set()
+            return merged
+        return {
+            group: fields
+            for group, fields in merged.items()
+            if all(group in child for child in children)
+        }
+
+    def least_positive(self) -> int:
+        groups = [child.group for child in self.children if isinstance(child, GroupRef)]
+        distinct = len(groups) == len(self.children) == len(set(groups))
+        return self.at_least if distinct else 1
 
 
 @dataclass
@@ -190,11 +215,16 @@ class NoneOf(Node):
     def label(self) -> str:
         return "none"
 
-    def positive_groups(self) -> set[int]:
-        return set()
+    def positive_fields(self, full: int) -> FieldsOf:
+        return {}
 
-    def required_groups(self) -> set[int]:
-        return set()
+    def required_fields(self, full: int) -> FieldsOf:
+        return {}
+
+    def forbidden_groups(self) -> set[int]:
+        # Its children are judged on every field (`full`) when only `all`s stand above it,
+        # and only `all` passes this up; under a Scoped they count in its fields alone.
+        return {child.group for child in self.children if isinstance(child, GroupRef)}
 
 
 @dataclass
@@ -214,6 +244,12 @@ class Scoped(Node):
 
     def condition(self, scope: int, full: int, found: Found) -> str:
         return self.child.condition(full & self.mask, full & self.mask, found)
+
+    def positive_fields(self, full: int) -> FieldsOf:
+        return self.child.positive_fields(full & self.mask)
+
+    def required_fields(self, full: int) -> FieldsOf:
+        return self.child.required_fields(full & self.mask)
 
     def label(self) -> str:
         return "in " + ", ".join(self.names)
@@ -251,6 +287,15 @@ class Near(Node):
         words = f"within {self.within} words" if self.within is not None else ""
         sentence = "in one sentence" if self.sentence else ""
         return f"near ({', '.join(part for part in (words, sentence) if part)})"
+
+
+def _merged(parts: Iterable[FieldsOf]) -> FieldsOf:
+    """The groups of all `parts`; a group in several, with the fields of any of them."""
+    merged: FieldsOf = {}
+    for part in parts:
+        for group, fields in part.items():
+            merged[group] = merged.get(group, 0) | fields
+    return merged
 
 
 def _joined(operator: str, parts: list[str], empty: str) -> str:

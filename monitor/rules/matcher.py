@@ -181,21 +181,25 @@ class Matcher:
         self._pattern_terms.append(term)
 
     def _index_candidates(self) -> None:
-        """Which rules each group can make worth judging: its rule, if the rule requires it
-        or (requiring none) may hold with it."""
+        """Which groups count towards making their rule worth judging, in which fields, and
+        how many of them must be found: those it requires, all of them; or, requiring none,
+        those it may hold with, as many as it needs at least."""
         groups = len(self._owner)
         self._group_rule = np.array([rule for rule, _ in self._owner], np.intp)
-        self._required = np.zeros(groups, bool)
-        self._triggers = np.zeros(groups, bool)
-        required_count = []
+        self._counted_in = np.zeros(groups, np.uint8)
+        """The fields a group counts towards its rule in; 0: it does not count."""
+        self._forbids = np.zeros(groups, bool)
+        """Groups whose rule cannot hold when they are found in any field (a `none`)."""
+        least = []
         for rule_index, rule in enumerate(self.rules):
             gids = self._rule_groups[rule_index]
-            required = [gids[local] for local in rule.expression.required_groups()]
-            self._required[required] = True
-            if not required:
-                self._triggers[[gids[local] for local in rule.expression.positive_groups()]] = True
-            required_count.append(len(required) or -1)
-        self._required_count = np.array(required_count, np.intp)
+            expression = rule.expression
+            counted = expression.required_fields(ALL_FIELDS)
+            least.append(len(counted) or expression.least_positive())
+            for local, fields in (counted or expression.positive_fields(ALL_FIELDS)).items():
+                self._counted_in[gids[local]] = fields
+            self._forbids[[gids[local] for local in expression.forbidden_groups()]] = True
+        self._least_counted = np.array(least, np.intp)
 
     def match(self, item: Item) -> list[Match]:
         """Every rule that matches `item`, alerting or not, in rule order."""
@@ -258,16 +262,17 @@ class Matcher:
         )
 
     def _candidates(self, found: npt.NDArray[np.uint8]) -> list[list[int]]:
-        """For each item (a row of `found`), the rules, in order, whose required groups were
-        all found in it (or, requiring none, one group)."""
+        """For each item (a row of `found`), the rules, in order, enough of whose counted
+        groups were found in their fields (see _index_candidates) and none of whose
+        forbidden groups was."""
         rules = len(self.rules)
         items, present = _nonzero_cells(found)
-        required = self._required[present]
-        owners = items[required] * rules + self._group_rule[present[required]]
+        counted = (found[items, present] & self._counted_in[present]) != 0
+        owners = items[counted] * rules + self._group_rule[present[counted]]
         counts = np.bincount(owners, minlength=len(found) * rules).reshape(len(found), rules)
-        chosen = counts == self._required_count
-        triggers = self._triggers[present]
-        chosen[items[triggers], self._group_rule[present[triggers]]] = True
+        chosen = counts >= self._least_counted
+        forbidden = self._forbids[present]
+        chosen[items[forbidden], self._group_rule[present[forbidden]]] = False
         item_of, rule_of = _nonzero_cells(chosen)
         ends = np.bincount(item_of, minlength=len(found)).cumsum().tolist()
         listed: list[int] = rule_of.tolist()
