@@ -1,5 +1,6 @@
 """All rules compiled into one matcher: one look at an item's words finds the fields
-every term group occurs in, then only rules whose required groups all occur are judged.
+every term group occurs in, then only rules whose required groups all occur, in fields
+they count in, are judged.
 
 Every term is indexed under the key of its first word (see monitor.text.keys);
 each distinct spelling of a word is analysed once and cached, so the cost of
