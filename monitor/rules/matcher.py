@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from functools import partial
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -143,10 +144,12 @@ class Matcher:
             for rule, groups, exact in zip(self.rules, self._rule_groups, self._exact, strict=True)
         ]
         """Of each exact anchored rule, whether it holds on its anchor's fields."""
-        self._weights = [
-            tuple((gid, group.weight) for gid, group in zip(groups, rule.groups, strict=True))
-            for rule, groups in zip(self.rules, self._rule_groups, strict=True)
+        self._weights = [tuple(group.weight for group in rule.groups) for rule in self.rules]
+        """Of each rule, its groups' weights, in the order of its groups' ids."""
+        self._said = [
+            (rule.id, rule.spec.severity, rule.spec.mention_severity) for rule in self.rules
         ]
+        """Of each rule, its id and the severities of an alert and of a mention."""
         self._sentence_rules = {
             index for index, rule in enumerate(self.rules) if rule.expression.uses_sentences()
         }
@@ -336,8 +339,11 @@ class Matcher:
         if self._exact[rule_index]:
             return self._judge_by_fields(rule_index, scan)
         tests = self._near_tests[rule_index]
-        if tests and not all(test.may_hold(scan.occurrences) for test in tests):
-            return None
+        if tests:
+            occurrences = scan.occurrences
+            for test in tests:
+                if not test.may_hold(occurrences):
+                    return None
         if self._by_tests[rule_index]:
             return self._judge_by_fields(rule_index, scan)
         return self._judge_located(rule_index, scan)
@@ -346,13 +352,14 @@ class Matcher:
         """The match of an exact rule whose predicate holds (or one settled by its near
         tests, which passed): its score and whether it alerts follow from the fields each
         group was found in, as `_judge_located` would find them."""
-        rule = self.rules[rule_index]
         found = scan.found_bytes()
-        score = float(sum(weight for gid, weight in self._weights[rule_index] if found[gid]))
+        was_found = map(found.__getitem__, self._rule_groups[rule_index])
+        score = float(sum(compress(self._weights[rule_index], was_found)))
         on_anchor = self._alerts_by_fields[rule_index]
         alert = on_anchor is None or on_anchor(found)
-        severity = rule.spec.severity if alert else rule.spec.mention_severity
-        return Match(rule.id, alert, score, severity, partial(self._found_hits, rule_index, scan))
+        rule_id, severity, mention = self._said[rule_index]
+        hits = partial(self._found_hits, rule_index, scan)
+        return Match(rule_id, alert, score, severity if alert else mention, hits)
 
     def _found_hits(self, rule_index: int, scan: ItemScan) -> ShownHits:
         """The hits of a rule that holds on `scan`, located now."""
