@@ -8,6 +8,7 @@ they do in Arabic news, where a sentence often runs a paragraph long.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 
 # A newline, or terminal marks and closing quotes before a space or the end. Written to
@@ -18,6 +19,7 @@ _END = re.compile(
     r"(?:(?<=\n)|[.!?\u061f\u06d4\u2026]*[\"'\u00bb\u201d\u2019)\]]*(?=\s|$))"
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+_LATIN_LETTERS = frozenset(string.ascii_letters)
 _ABBREVIATIONS_TEXT = """mr mrs ms dr gen lt col maj capt cpt sgt adm brig cmdr rep sen gov
 prof st jr sr inc ltd co corp no nos vs etc approx jan feb mar apr jun jul aug sep sept oct
 nov dec mt ft dept govt est"""
@@ -43,11 +45,19 @@ def iter_sentence_ends(text: str) -> Iterator[int]:
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     if match.group() == "\n" or match.group()[0] != ".":
         return True
-    before = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start())
+    before = _word_before(text, match.start())
     if before and _abbreviated(text, before):
         return False
     following = text[match.end() : match.end() + 3].lstrip()
     return not following or not (following[0].islower() or following[0].isdigit())
+
+
+def _word_before(text: str, end: int) -> re.Match[str] | None:
+    """The Latin word that ends at `end`, perhaps with a full stop after it; looked for only
+    when one of the two characters before is a Latin letter (in Arabic text, hardly ever)."""
+    if _LATIN_LETTERS.isdisjoint(text[max(0, end - 2) : end]):
+        return None
+    return _WORD_BEFORE.search(text, max(0, end - 12), end)
 
 
 def _abbreviated(text: str, before: re.Match[str]) -> bool:
