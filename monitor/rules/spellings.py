@@ -34,6 +34,9 @@ SEPARATOR = ""
 Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
+PAIRS_CACHED = 100_000
+"""Pairs of spellings whose phrases are kept (a few MB), as `pair_starts` learns them."""
+
 PairStarts = tuple[tuple[int, ...], tuple[Start, ...]]
 """The phrases a word and the next can start: the terms of two words, and the longer ones
 (as Start)."""
@@ -136,7 +139,7 @@ class SpellingIndex:
         pairs again and again."""
         found = self._pairs.get(pair)
         if found is None:
-            if len(self._pairs) >= CACHE_LIMIT:
+            if len(self._pairs) >= PAIRS_CACHED:
                 self._pairs.clear()
             found = self._pairs[pair] = self._starts_of_pair(pair >> PAIR_SHIFT, pair & _PAIR_MASK)
         return found
@@ -146,6 +149,8 @@ class SpellingIndex:
         if here is None:
             return _NO_PAIR_STARTS
         keys = here.seconds.intersection(following)
+        if not keys:  # the bits of another key met: most pairs, sharing one value
+            return _NO_PAIR_STARTS
         starts = [start for key in keys for start in here.by_second[key]]
         two_words = tuple(term for term, rest in starts if not rest)
         return two_words, tuple(start for start in starts if start[1])

@@ -10,6 +10,7 @@ import pytest
 from monitor.inputs import read_items, read_path
 from monitor.item import Item, ItemField
 from monitor.rules import matcher as matcher_module
+from monitor.rules import spellings
 from monitor.rules.loader import load_rules
 from monitor.rules.match import Match
 from monitor.rules.matcher import BATCH_CHARS, BATCH_ITEMS, Matcher, batches
@@ -499,3 +500,15 @@ def test_a_near_held_outside_the_anchor_is_a_mention(
     item = Item(id="x", title=title, content=body)
     found = only(matcher_of(tmp_path, ANCHORED_NEAR).match(item), "anchored")
     assert found is not None and found.alert is alert
+
+
+def test_the_same_matches_when_the_pairs_of_spellings_are_forgotten_as_they_come(
+    shipped_matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = batch_items()
+    expected = [shipped_matcher.match(item) for item in found]
+    monkeypatch.setattr(spellings, "PAIRS_CACHED", 1)
+    forgetful = Matcher(shipped_matcher.rules)
+    assert [forgetful.match(item) for item in found] == expected
+    assert any(expected)  # the shipped rules' phrases do match the seeds
+    assert len(forgetful._spellings._pairs) <= 1
