@@ -58,8 +58,14 @@ class Alias:
     unless: frozenset[str]
 
 
+RANKED_CACHED = 200_000
+"""Words kept with the aliases that may begin at them: as many as `token` keeps; most
+words begin none and share the one empty list."""
+
 Ranked = tuple[Alias, int, int]
 """An alias with its number of words and of letters, which rank it against others."""
+
+_NONE: list[Ranked] = []
 
 
 @dataclass(frozen=True)
@@ -130,9 +136,8 @@ class Gazetteer:
             index.setdefault(alias.keys[0], []).append((alias, len(alias.keys), _spelled(alias)))
             if alias.concept.kind == "number" and len(alias.keys) == 1 and not alias.stem:
                 self._counts[alias.keys[0]] = alias.concept
-        # Most words begin no alias: a set test in C rules them out before any lookup.
-        self._exact_firsts = frozenset(self._exact_index)
-        self._stem_firsts = frozenset(self._stem_index)
+        self._ranked: dict[str, list[Ranked]] = {}
+        """The aliases that may begin at a word, by its text (see _rank)."""
 
     def marks(self, concept: Concept) -> list[str]:
         """The concept's mark and the marks of what holds it."""
@@ -157,26 +162,39 @@ class Gazetteer:
 
     def _starts(self, tokens: Sequence[Token]) -> list[int]:
         """Where an alias may begin: at a word with a key that begins one."""
-        exact, stems = self._exact_firsts, self._stem_firsts
+        known = self._ranked
         return [
             i
             for i, tok in enumerate(tokens)
-            if not (tok.exact.isdisjoint(exact) and tok.stems.isdisjoint(stems))
+            if (ranked := known.get(tok.text)) or (ranked is None and self._rank(tok))
         ]
 
     def _longest(self, tokens: Sequence[Token], i: int) -> Match | None:
         """The alias that covers most words at i; of equal ones the longest spelled, so that
         الاثنين (Monday, article kept) wins over اثنين (two) whatever the order of keys."""
-        best: Match | None = None
-        rank = (0, 0)
         first = tokens[i]
-        for index, keys in ((self._exact_index, first.exact), (self._stem_index, first.stems)):
-            for key in keys:
-                for alias, length, spelled in index.get(key, ()):
-                    candidate = (i + length, spelled)
-                    if candidate > rank and _fits(alias, tokens, i):
-                        best, rank = Match(alias, i, i + length), candidate
-        return best
+        ranked = self._ranked.get(first.text)
+        for alias, length, _ in self._rank(first) if ranked is None else ranked:
+            if _fits(alias, tokens, i):
+                return Match(alias, i, i + length)
+        return None
+
+    def _rank(self, tok: Token) -> list[Ranked]:
+        """The aliases that may begin at a word, longest first, and kept by its text (its
+        keys follow from it): ranking them at each word of every alerting item took a
+        third of its event marks. A stable sort keeps the first found of equal rank, as
+        the look-up by key did."""
+        if len(self._ranked) >= RANKED_CACHED:
+            self._ranked.clear()
+        found = [
+            ranked
+            for index, keys in ((self._exact_index, tok.exact), (self._stem_index, tok.stems))
+            for key in keys
+            for ranked in index.get(key, ())
+        ]
+        found.sort(key=lambda ranked: (ranked[1], ranked[2]), reverse=True)
+        self._ranked[tok.text] = found = found or _NONE
+        return found
 
 
 def _spelled(alias: Alias) -> int:

@@ -5,6 +5,7 @@ from importlib import resources
 import pytest
 import yaml
 
+from monitor.text import gazetteer as gazetteer_module
 from monitor.text.gazetteer import fold, gazetteer
 from monitor.text.names import tokens
 
@@ -94,3 +95,17 @@ def test_fold_forgets_accents_apostrophes_and_doubled_letters() -> None:
     assert fold("kata'ib") == fold("kataib")
     assert fold("assad") == fold("asad")
     assert fold("22") == "22"
+
+
+def test_the_same_aliases_are_found_when_the_words_ranked_are_forgotten_as_they_come(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [text for text, _ in FOUND] + [
+        "الاثنين: قصف قاعدة عين الأسد بطائرتين مسيرتين، والسوداني يلتقي السفير في بغداد",
+        "Drone attack on Ain al-Asad air base on Monday; Sudani meets the US envoy in Baghdad",
+    ]
+    expected = [gazetteer().find(tokens(text)) for text in texts]
+    monkeypatch.setattr(gazetteer_module, "RANKED_CACHED", 1)
+    monkeypatch.setattr(gazetteer(), "_ranked", {})
+    assert [gazetteer().find(tokens(text)) for text in texts] == expected
+    assert len(gazetteer()._ranked) == 1
