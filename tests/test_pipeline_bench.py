@@ -45,6 +45,8 @@ def test_a_small_drain_and_steady_run_give_every_figure(redis_url: str, small_co
     }
     assert all(f.bench == "pipeline" and f.value > 0 for f in found)
     assert by_name[("items_per_s", "monitor")].params["items"] == 200  # every item matched
+    # the marked items alert, and the shipped rules on few others
+    assert 0.05 <= by_name[("items_per_s", "monitor")].params["alerting"] < 0.2
     # one item in 20 alerts; each of the 100 queued at a steady rate was delivered, or was
     # grouped into a story already sent
     assert 0 < by_name[("p50_ms", "monitor")].params["alerts"] <= 100 // pipeline.ALERTING_EVERY
