@@ -210,10 +210,18 @@ class ItemIndex:
         return shared
 
     def _add(self, story_id: str, n: int, item: StoryItem) -> None:
+        # Each alerting item's 80 stems pass here: no new dict made to be thrown away by
+        # setdefault, no max() called.
+        stems, counts, heaviest = self._stems, self._counts_under, self._heaviest
         for stem, weight in item.vector.items():
-            self._stems[stem].setdefault(story_id, {})[n] = weight
-            self._counts_under[stem] += 1
-            self._heaviest[stem] = max(self._heaviest.get(stem, 0.0), weight)
+            held = stems[stem]
+            if story_id in held:
+                held[story_id][n] = weight
+            else:
+                held[story_id] = {n: weight}
+            counts[stem] += 1
+            if stem not in heaviest or weight > heaviest[stem]:
+                heaviest[stem] = weight
         for mark in set(item.marks):
             self._marks[mark].setdefault(story_id, set()).add(n)
 
