@@ -267,8 +267,9 @@ def _digits(text: str) -> int | None:
 def _number_marks(toks: list[Token], taken: set[int]) -> list[str]:
     """Numbers written in digits, times a thousand when the word says so (3 آلاف, 5 thousand)."""
     marks = []
+    # A number's text begins with a digit: most words are passed over without a call.
     for i, tok in enumerate(toks):
-        number = None if i in taken else _digits(tok.text)
+        number = _digits(tok.text) if tok.text[:1].isdecimal() and i not in taken else None
         if number is not None:
             after = toks[i + 1].exact if i + 1 < len(toks) else frozenset()
             marks.append(f"n:{number * 1000 if after & _THOUSAND_WORDS else number}")
@@ -282,8 +283,14 @@ def _lower_words(written: list[str]) -> frozenset[str]:
 
 def _name_marks(rest: list[Token], lower: frozenset[str]) -> list[str]:
     marks: list[str] = []
+    known = _ARABIC_NAMES.get  # read here first: most words of a lead are known ones
     for tok in rest:
-        marks += _arabic_name_marks(tok) if tok.arabic else _shape_marks(_latin_names(tok, lower))
+        if not tok.arabic:
+            marks += _shape_marks(_latin_names(tok, lower))
+        elif (found := known(tok.text)) is not None:
+            marks += found
+        else:
+            marks += _arabic_name_marks(tok)
     return marks
 
 
