@@ -121,10 +121,10 @@ scaling may have moved it across the half."""
 
 
 def rounded(values: npt.NDArray[np.float64]) -> list[float]:
-    """round(value, DIGITS) of each value, at once: Python's round takes longer for a
-    fingerprint's 80 weights than the rest of it. A scaled value away from a half rounds
-    to the same whole number, and that over the scale is the nearest float to the
-    decimal, as round's; one near a half is left to round itself."""
+    """round(value, DIGITS) of each value, at once: Python's round, a weight at a time, was
+    a third of a fingerprint's time. A scaled value away from a half rounds to the same
+    whole number, and that over the scale is the nearest float to the decimal, as round's;
+    one near a half is left to round itself."""
     scaled = values * _SCALE
     found: list[float] = (np.rint(scaled) / _SCALE).tolist()
     for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < _TIE_DOUBT).tolist():
