@@ -38,13 +38,11 @@ _STEMS: dict[str, tuple[str, ...]] = {}
 LRU cache's bookkeeping did for the hundred words of each item."""
 
 
-def stem_of(raw: str) -> tuple[str, ...]:
-    """The most reduced stem of each word in `raw`."""
-    found = _STEMS.get(raw)
-    if found is None:
-        if len(_STEMS) >= STEMS_CACHED:
-            _STEMS.clear()
-        found = _STEMS[raw] = _reduced_stems(raw)
+def _learned_stems(raw: str) -> tuple[str, ...]:
+    """The most reduced stem of each word in `raw`, kept for the next time it is seen."""
+    if len(_STEMS) >= STEMS_CACHED:
+        _STEMS.clear()
+    found = _STEMS[raw] = _reduced_stems(raw)
     return found
 
 
@@ -65,9 +63,12 @@ def features(text: str) -> list[str]:
 def _stems(text: str) -> Iterator[str]:
     raw = words(text)
     known = list(map(_STEMS.get, raw))  # no Python call for each word seen before
-    if None in known:
-        return chain.from_iterable(map(stem_of, raw))
-    return chain.from_iterable(cast(list[tuple[str, ...]], known))
+    if None not in known:
+        return chain.from_iterable(cast(list[tuple[str, ...]], known))
+    return chain.from_iterable(
+        stems if stems is not None else _learned_stems(word)
+        for stems, word in zip(known, raw, strict=True)
+    )
 
 
 @functools.lru_cache(maxsize=1)

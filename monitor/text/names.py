@@ -290,7 +290,7 @@ def _name_marks(rest: list[Token], lower: frozenset[str]) -> list[str]:
         elif (found := known(tok.text)) is not None:
             marks += found
         else:
-            marks += _arabic_name_marks(tok)
+            marks += _learned_arabic_name_marks(tok)
     return marks
 
 
@@ -314,14 +314,13 @@ by strings, not by the key sets, so that the collector has nothing more to walk;
 most words of every lead are seen again and again."""
 
 
-def _arabic_name_marks(tok: Token) -> tuple[str, ...]:
-    """The marks of an Arabic word rare in the background news, with and without clitics."""
-    found = _ARABIC_NAMES.get(tok.text)
-    if found is None:
-        if len(_ARABIC_NAMES) >= ARABIC_NAMES_CACHED:
-            _ARABIC_NAMES.clear()
-        forms = () if _common_arabic(tok) else sorted(tok.exact)
-        found = _ARABIC_NAMES[tok.text] = _shape_marks(forms)
+def _learned_arabic_name_marks(tok: Token) -> tuple[str, ...]:
+    """The marks of an Arabic word rare in the background news, with and without clitics,
+    kept for the next time the word is seen."""
+    if len(_ARABIC_NAMES) >= ARABIC_NAMES_CACHED:
+        _ARABIC_NAMES.clear()
+    forms = () if _common_arabic(tok) else sorted(tok.exact)
+    found = _ARABIC_NAMES[tok.text] = _shape_marks(forms)
     return found
 
 
