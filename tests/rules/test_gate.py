@@ -4,12 +4,14 @@ anchored rule's only past the lead where one way of holding is found whole."""
 from __future__ import annotations
 
 import json
+import random
 
+import numpy as np
 import pytest
 
 from monitor.item import Item
 from monitor.rules.expression import AllOf, AnyOf, GroupRef, Near, Node, NoneOf, Scoped
-from monitor.rules.gate import gate, needs_body
+from monitor.rules.gate import GateTable, gate, needs_body
 from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
 from tests.conftest import ALJAZEERA, ROOT, RULES_DIR
@@ -65,3 +67,28 @@ def test_reading_the_lead_first_changes_no_alert() -> None:
     assert any(lead_first._pattern_gates.lead_first)
     for one, other in zip(lead_first.match_many(items), whole.match_many(items), strict=True):
         assert [m for m in one if m.alert] == [m for m in other if m.alert]
+
+
+def _opened_plainly(gates: list[list[list[int]]], found: np.ndarray) -> list[list[int]]:
+    """The sets each row opens, read gate by gate: one alternative's groups all found."""
+    return [
+        [n for n, gate_ in enumerate(gates) if any(all(row[g] for g in need) for need in gate_)]
+        for row in found
+    ]
+
+
+@pytest.mark.parametrize("sets", [1, 7, 140])
+def test_a_table_of_gates_opens_what_each_gate_does(sets: int) -> None:
+    # 140 sets: as many rules with patterns, each with up to a dozen ways of holding, of
+    # up to eight of 1,500 groups; rows as sparse as items' and fuller.
+    rng = random.Random(sets)
+    groups = 1_500
+    gates = [
+        [sorted(rng.sample(range(groups), rng.randint(0, 8))) for _ in range(rng.randint(1, 12))]
+        for _ in range(sets)
+    ]
+    table = GateTable(gates)
+    for share in (0.0, 0.02, 0.3, 0.9):
+        found = (np.random.default_rng(sets).random((32, groups)) < share).astype(np.uint8)
+        found[found == 1] = np.random.default_rng(1).integers(1, 8, int(found.sum()))
+        assert table.open(found) == _opened_plainly(gates, found)
