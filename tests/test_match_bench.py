@@ -10,9 +10,10 @@ import pytest
 from monitor.bench.match import automaton_count, automaton_terms, figures, term_automaton
 from monitor.rules.loader import load_rules
 from monitor.text.normalizer import normalize
-from tests.conftest import ALJAZEERA
+from tests.conftest import ALJAZEERA, RULES_DIR
 
 TEXT_FIGURES = {"mb_per_s", "items_per_s", "ratio_vs_regex", "ratio_vs_ahocorasick"}
+TEXTS = ("full", "feed")
 
 
 @pytest.mark.skipif(not ALJAZEERA.exists(), reason="needs the shared Al Jazeera corpus")
@@ -22,15 +23,22 @@ def test_quick_figures_on_a_corpus_slice(tmp_path: Path) -> None:
     (tmp_path / "slice.jsonl").write_text("".join(lines), encoding="utf-8")
     said: list[str] = []
 
-    found = figures(tmp_path / "slice.jsonl", quick=True, say=said.append, rule_counts=(10, 200))
+    found = figures(
+        tmp_path / "slice.jsonl",
+        quick=True,
+        say=said.append,
+        rule_counts=(10, 200),
+        given=RULES_DIR,
+    )
 
     assert said
     assert all(f.bench == "match" and f.value > 0 for f in found)
-    got = {(f.figure, f.params.get("rules"), f.params.get("text")) for f in found}
-    expected = {("compile_s", n, None) for n in (10, 200)}
-    expected |= {(name, n, t) for name in TEXT_FIGURES for n in (10, 200) for t in ("full", "feed")}
+    shipped = len(load_rules([RULES_DIR]))
+    sets = [("generated", 10), ("generated", 200), ("given", shipped)]
+    got = {(f.figure, f.params["rule_set"], f.params["rules"], f.params.get("text")) for f in found}
+    expected = {("compile_s", *rules, None) for rules in sets}
+    expected |= {(name, *rules, t) for name in TEXT_FIGURES for rules in sets for t in TEXTS}
     assert got == expected and len(found) == len(expected)
-    assert {f.params["rule_set"] for f in found} == {"generated"}
     assert {f.unit for f in found if f.figure.startswith("ratio")} == {"ratio"}
 
 

@@ -28,7 +28,7 @@ from monitor.bench.generated_rules import (
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.queue import BATCH_SIZE
-from monitor.rules.loader import load_rules
+from monitor.rules.loader import load_rules, rule_files
 from monitor.rules.matcher import Matcher
 from monitor.rules.model import TermMode
 from monitor.rules.rule import Rule
@@ -322,10 +322,17 @@ def compile_matcher(paths: Sequence[Path]) -> Compiled:
 
 
 def figures(
-    corpus: Path, *, quick: bool, say: Say, rule_counts: Sequence[int] = RULE_COUNTS
+    corpus: Path,
+    *,
+    quick: bool,
+    say: Say,
+    rule_counts: Sequence[int] = RULE_COUNTS,
+    given: Path | None = None,
 ) -> list[Figure]:
-    """Per count of generated rules: the matcher's build time, then per text (an article
-    whole, or as a feed carries it) its warm speed and its ratios to both baselines."""
+    """Per count of generated rules, and for the `given` rules: the matcher's build time,
+    then per text (an article whole, or as a feed carries it) its warm speed and its ratios
+    to both baselines. Generated rules hold words and phrases only; rules people write, as
+    the shipped ones, hold regular expressions too, which cost as much as the rest."""
     budget = QUICK if quick else FULL
     say(f"reading {corpus}")
     articles = read_corpus(corpus)
@@ -339,7 +346,9 @@ def figures(
         # the first n rules generated are the same whatever the count: write them once
         files = write_rules(generate_rules(vocab, max(rule_counts)), Path(tmp))
         for count in rule_counts:
-            found += run.rule_count_figures(files[:count], texts)
+            found += run.rule_set_figures(files[:count], texts, "generated")
+    if given is not None:
+        found += run.rule_set_figures(rule_files([given]), texts, "given")
     return found
 
 
@@ -360,15 +369,15 @@ class _Run:
     order: list[int]
     say: Say
 
-    def rule_count_figures(
-        self, files: Sequence[Path], texts: Mapping[str, Corpus]
+    def rule_set_figures(
+        self, files: Sequence[Path], texts: Mapping[str, Corpus], rule_set: str
     ) -> list[Figure]:
         """One matcher and its baselines, built once and measured on every text."""
-        self.say(f"{len(files):,} rules: loading them and building the matcher")
+        self.say(f"{len(files):,} {rule_set} rule files: loading them and building the matcher")
         compiled = compile_matcher(files)
-        self.say(f"{len(files):,} rules: compiling the baselines")
+        self.say(f"{len(compiled.rules):,} {rule_set} rules: compiling the baselines")
         baselines = _Baselines.of(compiled.rules)
-        params: dict[str, Param] = {"rules": len(compiled.rules), "rule_set": "generated"}
+        params: dict[str, Param] = {"rules": len(compiled.rules), "rule_set": rule_set}
         seconds = compiled.load_s + compiled.build_s
         found = [Figure(BENCH, "compile_s", seconds, "s", params)]
         with frozen_heap():
@@ -384,7 +393,7 @@ class _Run:
         params: dict[str, Param],
         text: str,
     ) -> list[Figure]:
-        step = f"{params['rules']:,} rules, {text} text"
+        step = f"{params['rules']:,} {params['rule_set']} rules, {text} text"
         self.say(f"{step}: a first pass, to warm the matcher up")
         time_matcher("cold", matcher, corpus, self.order)
         self.say(f"{step}: the matcher, warm ({self.budget.matcher:g}s)")

@@ -25,7 +25,7 @@ Runner = Callable[[BenchOptions, str, Say], list[Figure]]
 
 
 def _match(options: BenchOptions, url: str, say: Say) -> list[Figure]:
-    return match.figures(options.corpus, quick=options.quick, say=say)
+    return match.figures(options.corpus, quick=options.quick, say=say, given=options.rules)
 
 
 def _pipeline(options: BenchOptions, url: str, say: Say) -> list[Figure]:

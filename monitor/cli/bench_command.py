@@ -26,7 +26,8 @@ from monitor.settings import Settings
 @click.option(
     "--rules",
     type=click.Path(exists=True, path_type=Path),
-    help="Rules for the pipeline and memory (default: the configured rules).",
+    help="Rules for the pipeline and memory, and matched beside generated ones (default: "
+    "the configured rules).",
 )
 @click.option("--redis", "redis_url", help="Measure on this Redis (default: one of its own).")
 def bench_command(
