@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
 import redis
 
+from monitor import dedup
 from monitor.dedup import Seen, SeenSet
 from monitor.item import Item
 from monitor.keyspace import Keyspace
@@ -50,3 +52,21 @@ def test_forget_lets_an_item_through_again(redis_client: redis.Redis, keys: Keys
     seen.claim([item("x")])
     seen.forget([item("x")])
     assert seen.claim([item("x")]) == [Seen.NEW]
+
+
+def test_items_claimed_in_several_calls_are_told_apart_as_in_one(
+    redis_client: redis.Redis, keys: Keyspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dedup, "CLAIM_BATCH", 2)
+    seen = SeenSet(redis_client, keys, retention=60)
+    found = seen.claim(
+        [
+            item("a", "أ"),
+            item("b", "ب", "https://x.example/b"),
+            item("a", "أ"),  # the next call: a repeat of the first
+            item("c", "ب"),  # the same headline as b under another guid
+            item("a", "أ معدل"),  # an edit of a
+        ]
+    )
+    assert found == [Seen.NEW, Seen.NEW, Seen.REPEAT, Seen.REPEAT, Seen.EDIT]
+    assert seen.claim([]) == []
