@@ -210,6 +210,7 @@ def enqueue(queue: rq.Queue, task: str, payload: dict[str, Any], job_id: str) ->
         task,
         payload,
         job_id=job_id,
+        description=task,  # RQ's own is a repr of the whole payload, cut to 75 characters
         job_timeout=JOB_TIMEOUT,
         retry=rq.Retry(max=JOB_RETRIES, interval=[1, 5, 30]),
         failure_ttl=30 * 86_400,
