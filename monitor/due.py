@@ -59,6 +59,11 @@ class DueSet:
     def mark(self, story_id: str, at: float, pipe: RedisPipeline | None = None) -> None:
         (pipe if pipe is not None else self.redis).zadd(self.key, {story_id: at})
 
+    def first_at(self) -> float | None:
+        """When the first story due is due; None when none is."""
+        first = self.redis.zrange(self.key, 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+
     def take(self, upto: float | str, lease_until: float) -> list[str]:
         """The stories due by `upto` ("+inf": all), now this worker's until `lease_until`."""
         taken = self._take(keys=[self.key], args=[upto, repr(lease_until)])

@@ -7,6 +7,7 @@ through the `enqueue_delivery` callable it is given.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from monitor.rules.model import PolicySpec
 from monitor.rules.reloader import RuleReloader
 from monitor.rules.rule import Rule
 from monitor.silence import Silence, SilenceBook
-from monitor.stories.book import StoryBook
+from monitor.stories.book import Placement, StoryBook
 from monitor.stories.entry import story_entry
 from monitor.stories.story import Story
 
@@ -98,8 +99,27 @@ class Pipeline:
             for item, matches, now in zip(items, found, times, strict=True)
             if (alerts := self._alerts(matches))
         ]
-        self.stories.place_all(entries, self._policy, self.due)
+        if at is None:
+            self.stories.place_all(entries, self._policy, self.due)
+        else:
+            self._place_in_time(entries)
         return max(times, default=0.0)
+
+    def _place_in_time(self, entries: Sequence[Placement]) -> None:
+        """Place items that carry clock times of their own (a replay) one at a time, the
+        stories that came due before each decided first, at the times they came due: what
+        is sent is then what a worker keeping up with the items as they came would have
+        sent, whatever the size of the jobs."""
+        for entry, now in entries:
+            self._decide_due_before(now)
+            self.stories.place_all([(entry, now)], self._policy, self.due)
+
+    def _decide_due_before(self, now: float) -> None:
+        """Decide the stories due before `now`, those due first first, each at its time."""
+        decided_at = -math.inf
+        while (first := self.due.first_at()) is not None and decided_at < first < now:
+            self.flush_due(first)
+            decided_at = first  # a decision that left its story due as it was stops here
 
     def _record(self, items: Sequence[Item], found: Sequence[list[Match]], took: float) -> None:
         """Record the batch's items and what matching them came to, in one round trip."""
