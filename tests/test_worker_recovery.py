@@ -32,6 +32,7 @@ match: {all: [base, attack]}
 """
 
 ITEMS = 150
+JOB_ITEMS = 50
 FILLER_COPIES = 12
 
 RECOVERY_TARGET = 30.0
@@ -115,7 +116,11 @@ def test_sigkill_mid_batch_loses_and_repeats_nothing(
         )
         settings = Settings.from_env(env)
         client = redis.Redis.from_url(redis_url)
-        submit_items(client, keys, items, context_of(settings, keys), settings.retention_seconds)
+        context = context_of(settings, keys)
+        for start in range(0, ITEMS, JOB_ITEMS):  # a job killed and others waiting after it
+            submit_items(
+                client, keys, items[start : start + JOB_ITEMS], context, settings.retention_seconds
+            )
         started = rq_queue(client, keys.match_queue).started_job_registry
 
         first = start_monitor("work", env=env)

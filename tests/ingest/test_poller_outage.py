@@ -65,6 +65,7 @@ def test_items_claimed_but_not_queued_are_queued_once_redis_is_back(
 ) -> None:
     """120 items are queued in batches of 50; the failing batch and those after it were
     not queued, so they, and only they, are new when the feed is polled again."""
+    monkeypatch.setattr(poller_module, "BATCH_SIZE", 50)
     enqueue = failing_once(poller_module.enqueue_items, failing_batch)
     monkeypatch.setattr(poller_module, "enqueue_items", enqueue)
     with feed_server() as server:
