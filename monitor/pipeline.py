@@ -107,17 +107,19 @@ class Pipeline:
 
     def _place_in_time(self, entries: Sequence[Placement]) -> None:
         """Place items that carry clock times of their own (a replay) one at a time, the
-        stories that came due before each decided first, at the times they came due: what
+        stories due by its time decided first, at the times they came due: what
         is sent is then what a worker keeping up with the items as they came would have
         sent, whatever the size of the jobs."""
         for entry, now in entries:
-            self._decide_due_before(now)
+            self._decide_due_by(now)
             self.stories.place_all([(entry, now)], self._policy, self.due)
 
-    def _decide_due_before(self, now: float) -> None:
-        """Decide the stories due before `now`, those due first first, each at its time."""
+    def _decide_due_by(self, now: float) -> None:
+        """Decide the stories due by `now`, those due first first, each at its time: as the
+        end of a job does, so that items of one clock time (undated ones take the time of
+        the item before) come out the same whichever jobs they fall in."""
         decided_at = -math.inf
-        while (first := self.due.first_at()) is not None and decided_at < first < now:
+        while (first := self.due.first_at()) is not None and decided_at < first <= now:
             self.flush_due(first)
             decided_at = first  # a decision that left its story due as it was stops here
 
