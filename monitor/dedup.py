@@ -55,8 +55,6 @@ CLAIM_BATCH = 500
 commands than Redis spent running them, and a call of this many holds Redis about a
 millisecond."""
 
-_OUTCOMES = {0: "new", 1: "repeat", 2: "edit"}
-
 
 class Seen(StrEnum):
     """What the seen-set made of an item."""
@@ -64,6 +62,10 @@ class Seen(StrEnum):
     NEW = "new"
     REPEAT = "repeat"
     EDIT = "edit"
+
+
+_OUTCOMES = {0: Seen.NEW, 1: Seen.REPEAT, 2: Seen.EDIT}
+"""What the claim script's answer for an item means."""
 
 
 def identities(item: Item, keys: Keyspace, link: str) -> list[str]:
@@ -103,7 +105,7 @@ class SeenSet:
             keys += identity
             args += [len(identity), "1" if item.title.strip() else "0"]
         outcomes = self._claim(keys=keys, args=args) if items else []
-        return [Seen(_OUTCOMES[int(outcome)]) for outcome in outcomes]
+        return [_OUTCOMES[int(outcome)] for outcome in outcomes]
 
     def forget(self, items: Sequence[Item]) -> None:
         """Let items through again (their job could not be queued)."""
