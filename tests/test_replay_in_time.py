@@ -23,13 +23,12 @@ EVENTS = [ROOT / "tests" / "data" / "eval" / name for name in ("talks.jsonl", "u
 
 AT_ONCE = """\
 id: asad
-title: Attack on Ain al-Asad
+title: Ain al-Asad named
 severity: high
-policy: {group_wait: 0, similarity: 0.2, link_window: 0}
+policy: {group_wait: 0, similarity: 0.2}
 terms:
-  base: {mode: exact, words: [عين الأسد]}
-  attack: [هجوم]
-match: {all: [base, attack]}
+  base: [عين الأسد]
+match: {any: [base]}
 """
 """A rule whose stories are due the moment an item joins them."""
 
