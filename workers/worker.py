@@ -46,6 +46,11 @@ due, deciding due stories."""
 BEAT_EVERY = 1.0
 """Seconds within which a worker's own heartbeat is not sent again (a job's still is)."""
 
+UPKEEP_LOCK_SECONDS = 30
+"""How long a worker's hold on a queue's upkeep lasts. Upkeep takes milliseconds; a worker
+that died holding it (Redis gone in the middle, the release lost) held it for RQ's fifteen
+minutes, and with it the return of jobs taken but never started."""
+
 WORKER_TTL = 17
 """Seconds a worker's registration lives; RQ also blocks on the queues this long less 15."""
 
@@ -58,6 +63,14 @@ answers is cut off sooner by the sender's own timeouts), and a worker that crash
 its job leased, to be taken up again when its heartbeat lapses."""
 
 log = logging.getLogger(__name__)
+
+
+def lock_upkeep(queue: rq.Queue) -> bool:
+    """Take the queue's upkeep lock (RQ's key) for UPKEEP_LOCK_SECONDS; False when another
+    worker holds it."""
+    return bool(
+        queue.connection.set(queue.registry_cleaning_key, 1, nx=True, ex=UPKEEP_LOCK_SECONDS)
+    )
 
 
 def worker_name(host: str, pid: int) -> str:
@@ -184,7 +197,7 @@ class MonitorWorker(rq.Worker):
         # failed after a minute. Due retries are released here, by whichever worker holds a
         # queue's maintenance lock, so no worker's death delays them.
         for queue in self.queues:
-            if queue.acquire_maintenance_lock():  # one worker cleans a queue at a time
+            if lock_upkeep(queue):  # one worker cleans a queue at a time
                 try:
                     requeue_abandoned(queue)
                     rescue_held(queue)
