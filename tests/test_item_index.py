@@ -12,6 +12,7 @@ from monitor.inputs import read_path
 from monitor.item import Item
 from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
+from monitor.stories import item_index
 from monitor.stories.grouping import item_likeness, place
 from monitor.stories.item_index import BOUND_MARGIN, ItemIndex, Nearness
 from monitor.stories.story import Story, StoryItem
@@ -173,7 +174,7 @@ def test_a_dropped_story_leaves_nothing_behind() -> None:
     index.drop("b")
     assert len(index) == 0
     assert index.nearness(_entry(STRIKE)).words == {}
-    assert (index._stems, index._counts_under, index._marks) == ({}, {}, {})
+    assert (index._rows, index._pairs, index._marks) == ({}, 0, {})
 
 
 def test_dropping_a_story_leaves_the_index_of_those_kept() -> None:
@@ -183,9 +184,30 @@ def test_dropping_a_story_leaves_the_index_of_those_kept() -> None:
         if story.id != "b":
             fresh.keep(story)
     index.drop("b")
-    assert index._stems == fresh._stems
-    assert index._counts_under == fresh._counts_under  # which stems the look-up leaves out
+    for text in (STRIKE, TALKS):
+        assert index.nearness(_entry(text)) == fresh.nearness(_entry(text))
+    assert index._pairs == fresh._pairs
     assert index._marks == fresh._marks
+
+
+def test_stems_of_dropped_stories_are_numbered_again_and_the_look_up_is_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker meets new words every day: the numbers of stems no longer held are given
+    up once they outnumber those in use, and what the look-up finds stays the same."""
+    monkeypatch.setattr(item_index, "RENUMBER_SLACK", 0)
+    index, fresh = ItemIndex(), ItemIndex()
+    entries = _entries()[:60]
+    for n, entry in enumerate(entries):
+        if n >= 10:
+            index.drop(entries[n - 10].id)
+        story = Story(id=entry.id, rule="r", created=entry.at, updated=entry.at, items=[entry])
+        index.keep(story)
+        if n >= 50:
+            fresh.keep(story)
+        assert len(index._numbers) <= 2 * index._pairs  # looked at as a story is kept
+    for entry in entries[:20]:
+        assert index.nearness(entry, 0.2) == fresh.nearness(entry, 0.2)
 
 
 def test_only_the_stories_asked_about_are_summed_for() -> None:
@@ -217,26 +239,29 @@ def test_a_story_is_compared_through_the_index_whichever_of_its_rules_reaches_it
 
 
 @pytest.mark.parametrize("similarity", [0.2, 0.39, 0.6])
-def test_leaving_common_stems_out_of_the_look_up_finds_the_same_near_items(
+def test_the_look_up_finds_the_items_whose_wording_may_reach_the_bar_with_their_sums(
     similarity: float,
 ) -> None:
     """Every entry of the evaluation set against one story per earlier entry: the items
-    that may reach the bar are the same, with sums as large, and for most entries fewer
-    items are summed."""
+    found are those whose similarity to the entry, compared in full, reaches the bar
+    within the look-up's margin, each with that similarity."""
     index = ItemIndex()
     bar = similarity * BOUND_MARGIN
-    fewer = 0
-    entries = _entries()
-    for entry in entries:
-        every, pruned = index.nearness(entry).words, index.nearness(entry, similarity).words
-        near = {slot: shared for slot, shared in every.items() if shared >= bar}
-        assert {slot for slot, shared in pruned.items() if shared >= bar} == set(near)
-        assert all(
-            pruned[slot] == pytest.approx(shared, abs=1e-12) for slot, shared in near.items()
-        )
-        fewer += len(pruned) < len(every)
+    found = 0
+    for entry in _entries():
+        near = index.nearness(entry, similarity).words
+        for story_id, _ in near:
+            assert story_id in index._stories
+        full = {
+            (story_id, n): entry.compared.similarity(item.compared)
+            for story_id, items in index._stories.items()
+            for n, item in enumerate(items)
+        }
+        assert set(near) == {slot for slot, shared in full.items() if shared >= bar}
+        assert all(shared == pytest.approx(full[slot], abs=1e-12) for slot, shared in near.items())
+        found += len(near)
         index.keep(Story(id=entry.id, rule="r", created=entry.at, updated=entry.at, items=[entry]))
-    assert fewer > len(entries) / 2
+    assert found > 20
 
 
 def test_items_near_only_by_their_names_are_compared_by_them_alone_to_the_same_choice() -> None:
