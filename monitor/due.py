@@ -9,7 +9,7 @@ left due, to be decided again with that item.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import redis
 from redis.client import Pipeline as RedisPipeline
@@ -58,6 +58,10 @@ class DueSet:
 
     def mark(self, story_id: str, at: float, pipe: RedisPipeline | None = None) -> None:
         (pipe if pipe is not None else self.redis).zadd(self.key, {story_id: at})
+
+    def mark_all(self, due_at: Mapping[str, float], pipe: RedisPipeline) -> None:
+        """Mark each story due at its time, in one command of `pipe`."""
+        pipe.zadd(self.key, dict(due_at))
 
     def first_at(self) -> float | None:
         """When the first story due is due; None when none is."""

@@ -172,8 +172,10 @@ class Pipeline:
         # again is the same job (its id names the story update and channel) and sends once.
         sent = sum(self._send(found, now) for found in decided if found.decision.notify)
         with self.redis.pipeline(transaction=False) as pipe:
+            tally = Tally()  # one increment a counter for them all, not one a decision
             for found in decided:
-                self._note_decision(pipe, found, now)
+                self._note_decision(pipe, found, now, tally)
+            tally.write(pipe, self.keys)
             again = {found.story.id: found.decision.again_at for found in decided}
             self.due.settle(pipe, lease_until, [(i, again.get(i)) for i in taken])
             pipe.execute()
@@ -203,10 +205,9 @@ class Pipeline:
         names = self._destinations(story, update) if decision.notify else []
         return Decided(story, rule, decision, update, names)
 
-    def _note_decision(self, pipe: RedisPipeline, found: Decided, now: float) -> None:
-        """The notification record, the decision and the counts."""
+    def _note_decision(self, pipe: RedisPipeline, found: Decided, now: float, tally: Tally) -> None:
+        """The notification record, the decision and the counts (into `tally`)."""
         story, decision = found.story, found.decision
-        tally = Tally()
         tally.count(DECISIONS, decision.reason.value)
         for name in found.names:
             tally.count(NOTIFICATIONS, name)
@@ -218,7 +219,6 @@ class Pipeline:
                 ex=self.history.retention,
             )
         self._record_decision(pipe, story, decision, found.update, found.names, now)
-        tally.write(pipe, self.keys)
 
     def _record_decision(
         self,

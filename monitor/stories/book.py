@@ -187,9 +187,11 @@ class StoryBook:
         worker added an item to meanwhile is forgotten: its list holds one not seen here."""
         pipe = self.redis.pipeline()
         pushed = {
-            story_id: self._queue_store(pipe, story, due, at)
-            for story_id, (story, at) in changed.items()
+            story_id: self._queue_items(pipe, story) for story_id, (story, _) in changed.items()
         }
+        self._queue_open(pipe, [story for story, _ in changed.values()])
+        if due is not None and changed:
+            due.mark_all({story_id: at for story_id, (_, at) in changed.items()}, pipe)
         replies = pipe.execute()
         for story_id, (story, _) in changed.items():
             at = pushed[story_id]
@@ -198,13 +200,9 @@ class StoryBook:
             if listed != len(story.items):
                 self._forget(story_id)
 
-    def _queue_store(
-        self, pipe: RedisPipeline, story: Story, due: DueSet | None, due_at: float
-    ) -> int | None:
-        """Queue the commands storing `story`; where among the replies the list's new
-        length will be (None when no item is added)."""
-        if due is not None:
-            due.mark(story.id, due_at, pipe)
+    def _queue_items(self, pipe: RedisPipeline, story: Story) -> int | None:
+        """Queue the commands storing `story`'s header and new items; where among the
+        replies the list's new length will be (None when no item is added)."""
         header, items = self.keys.story(story.id), self.keys.story_items(story.id)
         pipe.set(header, story.model_dump_json(exclude={"items"}), ex=self.retention)
         if story._listed == 0:
@@ -214,11 +212,23 @@ class StoryBook:
         if new:
             pipe.rpush(items, *new)
         pipe.expire(items, self.retention)
-        for rule in story.every_rule:
-            pipe.zadd(self.keys.open_stories(rule), {story.id: _score(story)})
-            pipe.zremrangebyscore(self.keys.open_stories(rule), 0, story.updated - self.retention)
-            pipe.expire(self.keys.open_stories(rule), self.retention)
         return pushed
+
+    def _queue_open(self, pipe: RedisPipeline, stories: Sequence[Story]) -> None:
+        """Queue the stories' places in their rules' open stories: three commands for each
+        rule, where three for each story and rule of it were most of a batch's commands.
+        A rule's stories last updated a retention before its latest are dropped first."""
+        scores: dict[str, dict[str, float]] = defaultdict(dict)
+        latest: dict[str, float] = {}
+        for story in stories:
+            for rule in story.every_rule:
+                scores[rule][story.id] = _score(story)
+                latest[rule] = max(latest.get(rule, story.updated), story.updated)
+        for rule, of_rule in scores.items():
+            key = self.keys.open_stories(rule)
+            pipe.zremrangebyscore(key, 0, latest[rule] - self.retention)
+            pipe.zadd(key, of_rule)
+            pipe.expire(key, self.retention)
 
     def _open(self, rules: Sequence[str], since: float) -> list[Story]:
         """The open stories of `rules` updated since `since`, in the order of their ids;
