@@ -250,7 +250,12 @@ class ItemIndex:
 
     def _add_rows(self, story_id: str, items: list[StoryItem]) -> None:
         """Append the stems of `items`, the story's next."""
-        numbers = [self._number(stem) for item in items for stem in item.vector]
+        stems = [stem for item in items for stem in item.vector]
+        known = list(map(self._numbers.get, stems))  # no Python call for a stem seen before
+        numbers = [
+            self._number(stem) if number is None else number
+            for number, stem in zip(known, stems, strict=True)
+        ]
         weights = [weight for item in items for weight in item.vector.values()]
         lengths = [len(item.vector) for item in items]
         added = _Rows(
