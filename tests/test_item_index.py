@@ -287,3 +287,21 @@ def test_items_near_only_by_their_names_are_compared_by_them_alone_to_the_same_c
         index.keep(story)
         stories.append(story)
     assert by_names > 100
+
+
+def test_items_without_stems_share_nothing_wherever_they_stand_in_a_story() -> None:
+    """An item whose fingerprint kept no stem (a headline of numbers, say) has no pairs in
+    the index: it and the items after it are still told apart, first, between, or last."""
+    strike = _story("s", STRIKE).items[0]
+    empty = strike.model_copy(update={"id": "empty", "vector": {}})
+    index = ItemIndex()
+    index.keep(_story("d", TALKS))
+    stories = {"a": [empty, strike], "b": [strike, empty, strike], "c": [strike, empty]}
+    for story_id, items in stories.items():
+        index.keep(Story(id=story_id, rule="r", created=T0, updated=T0, items=items))
+    alone = _entry(STRIKE).compared.similarity(strike.compared)
+    for bar in (0.0, 0.39):  # at 0, every item sharing a stem
+        near = index.nearness(_entry(STRIKE), bar).words
+        assert {("a", 1), ("b", 0), ("b", 2), ("c", 0)} <= set(near)
+        assert not {("a", 0), ("b", 1), ("c", 1)} & set(near)
+        assert all(near[slot] == pytest.approx(alone, abs=1e-12) for slot in near if slot[0] != "d")

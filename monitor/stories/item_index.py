@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TypeVar
 
 import numpy as np
@@ -120,17 +121,28 @@ class _Rows:
     weights: npt.NDArray[np.float64]
     firsts: npt.NDArray[np.intp]
     """Where each item's pairs begin."""
+    count: int
+    """Items of the story held."""
+    gapless: bool
+    """Every item has stems (of a fingerprint that kept none, its run of pairs is empty)."""
 
-    @property
-    def count(self) -> int:
-        """Items of the story held."""
-        return len(self.firsts)
+    @classmethod
+    def of(cls, numbers: list[int], weights: list[float], lengths: list[int]) -> _Rows:
+        return cls(
+            np.array(numbers, np.intp),
+            np.array(weights, np.float64),
+            np.cumsum([0, *lengths[:-1]], dtype=np.intp),
+            len(lengths),
+            0 not in lengths,
+        )
 
     def extended(self, more: _Rows) -> _Rows:
         return _Rows(
             np.concatenate([self.numbers, more.numbers]),
             np.concatenate([self.weights, more.weights]),
             np.concatenate([self.firsts, more.firsts + len(self.numbers)]),
+            self.count + more.count,
+            self.gapless and more.gapless,
         )
 
 
@@ -218,9 +230,9 @@ class ItemIndex:
         if not asked or not numbered:
             return {}
         rows = [self._rows[story_id] for story_id in asked]
-        starts = np.zeros(len(rows), np.intp)
-        np.cumsum([row.count for row in rows[:-1]], out=starts[1:])
-        sums = self._sums(numbered, rows)
+        counts = [row.count for row in rows]
+        starts = np.fromiter(accumulate(counts[:-1], initial=0), np.intp, len(rows))
+        sums = self._sums(numbered, rows, counts)
         found = np.flatnonzero(sums >= bar * SUM_SLACK if bar > 0 else sums > 0)
         owners = np.searchsorted(starts, found, side="right") - 1
         return {
@@ -231,10 +243,10 @@ class ItemIndex:
         }
 
     def _sums(
-        self, numbered: list[tuple[int, float]], rows: list[_Rows]
+        self, numbered: list[tuple[int, float]], rows: list[_Rows], counts: list[int]
     ) -> npt.NDArray[np.float64]:
-        """For each item of `rows`, row after row, the sum of its weights times the
-        entry's over the stems they share."""
+        """For each item of `rows` (with `counts` items), row after row, the sum of its
+        weights times the entry's over the stems they share."""
         numbers = np.fromiter((number for number, _ in numbered), np.intp, len(numbered))
         self._query[numbers] = [weight for _, weight in numbered]
         try:
@@ -242,11 +254,12 @@ class ItemIndex:
         finally:
             self._query[numbers] = 0.0
         products *= np.concatenate([row.weights for row in rows])
-        pairs = np.zeros(len(rows), np.intp)
-        np.cumsum([len(row.numbers) for row in rows[:-1]], out=pairs[1:])
+        bases = accumulate([len(row.numbers) for row in rows[:-1]], initial=0)
         firsts = np.concatenate([row.firsts for row in rows])
-        firsts += np.repeat(pairs, [row.count for row in rows])
-        return _sums_from(products, firsts)
+        firsts += np.repeat(np.fromiter(bases, np.intp, len(rows)), counts)
+        if all(row.gapless for row in rows):
+            return np.add.reduceat(products, firsts)
+        return _sums_with_gaps(products, firsts)
 
     def _add_rows(self, story_id: str, items: list[StoryItem]) -> None:
         """Append the stems of `items`, the story's next."""
@@ -257,12 +270,7 @@ class ItemIndex:
             for number, stem in zip(known, stems, strict=True)
         ]
         weights = [weight for item in items for weight in item.vector.values()]
-        lengths = [len(item.vector) for item in items]
-        added = _Rows(
-            np.array(numbers, np.intp),
-            np.array(weights, np.float64),
-            np.cumsum([0, *lengths[:-1]], dtype=np.intp),
-        )
+        added = _Rows.of(numbers, weights, [len(item.vector) for item in items])
         kept = self._rows.get(story_id)
         self._rows[story_id] = added if kept is None else kept.extended(added)
         self._pairs += len(numbers)
@@ -320,7 +328,7 @@ def _of_stories(
     return [(story_id, held) for story_id, held in by_story.items() if story_id in stories]
 
 
-def _sums_from(
+def _sums_with_gaps(
     products: npt.NDArray[np.float64], firsts: npt.NDArray[np.intp]
 ) -> npt.NDArray[np.float64]:
     """The sum of `products` over each run beginning at one of `firsts` and ending at the
