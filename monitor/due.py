@@ -56,12 +56,9 @@ class DueSet:
         self._take = client.register_script(_TAKE)
         self._settle = client.register_script(_SETTLE)
 
-    def mark(self, story_id: str, at: float, pipe: RedisPipeline | None = None) -> None:
-        (pipe if pipe is not None else self.redis).zadd(self.key, {story_id: at})
-
-    def mark_all(self, due_at: Mapping[str, float], pipe: RedisPipeline) -> None:
-        """Mark each story due at its time, in one command of `pipe`."""
-        pipe.zadd(self.key, dict(due_at))
+    def mark(self, due_at: Mapping[str, float], pipe: RedisPipeline | None = None) -> None:
+        """Mark each story due at its time, in one command (of `pipe`, when given)."""
+        (pipe if pipe is not None else self.redis).zadd(self.key, dict(due_at))
 
     def first_at(self) -> float | None:
         """When the first story due is due; None when none is."""

@@ -26,9 +26,9 @@ def test_stories_due_are_taken_once_and_the_rest_wait(
     redis_client: redis.Redis, keys: Keyspace
 ) -> None:
     due = DueSet(redis_client, keys)
-    due.mark("a", NOW - 5)
-    due.mark("b", NOW)
-    due.mark("later", NOW + 30)
+    due.mark({"a": NOW - 5})
+    due.mark({"b": NOW})
+    due.mark({"later": NOW + 30})
     assert sorted(due.take(NOW, LEASE)) == ["a", "b"]
     assert due.take(NOW, LEASE) == []  # another worker finds nothing to take
     assert _due(redis_client, keys) == {"a": LEASE, "b": LEASE, "later": NOW + 30}
@@ -39,7 +39,7 @@ def test_a_story_whose_worker_died_is_due_again_when_its_lease_ends(
     redis_client: redis.Redis, keys: Keyspace
 ) -> None:
     due = DueSet(redis_client, keys)
-    due.mark("s", NOW)
+    due.mark({"s": NOW})
     assert due.take(NOW, LEASE) == ["s"]
     assert due.take(LEASE - 1, LEASE - 1 + LEASE_SECONDS) == []
     assert due.take(LEASE, LEASE + LEASE_SECONDS) == ["s"]
@@ -50,7 +50,7 @@ def test_settling_sets_the_next_decision_or_takes_the_story_off(
 ) -> None:
     due = DueSet(redis_client, keys)
     for story in ("done", "again"):
-        due.mark(story, NOW)
+        due.mark({story: NOW})
     due.take(NOW, LEASE)
     _settle(due, redis_client, [("done", None), ("again", NOW + 600)])
     assert _due(redis_client, keys) == {"again": NOW + 600}
@@ -61,10 +61,10 @@ def test_an_item_that_joined_during_the_decision_keeps_its_story_due(
 ) -> None:
     due = DueSet(redis_client, keys)
     for story in ("joined", "joined-wait", "joined-soon"):
-        due.mark(story, NOW)
+        due.mark({story: NOW})
     due.take(NOW, LEASE)
     for story in ("joined", "joined-wait", "joined-soon"):
-        due.mark(story, NOW + 1)  # another worker placed an item in each
+        due.mark({story: NOW + 1})  # another worker placed an item in each
     _settle(
         due,
         redis_client,

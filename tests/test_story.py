@@ -278,6 +278,22 @@ def test_a_batch_is_placed_as_its_items_would_be_one_by_one(
         ["s0"],  # its strikes' story closed, and s0 placed again started it anew
         ["t", "both", "w"],  # w, of withdrawal only, joins through both's second rule
     ]
+    for rule in ("r", "r2", "withdrawal"):  # each rule lists the same stories, at one score
+        as_batch = redis_client.zrange(other.open_stories(rule), 0, -1, withscores=True)
+        assert as_batch == redis_client.zrange(keys.open_stories(rule), 0, -1, withscores=True)
+        assert as_batch
+
+
+def test_a_rules_open_stories_drop_those_updated_a_retention_before_its_latest(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=3600)
+    key = keys.open_stories("r")
+    redis_client.zadd(key, {"stale": T0 - 7200, "recent": T0 - 600})
+    story, _ = book.place(entry("a", STRIKE, T0), policy(), T0)
+    listed = dict(redis_client.zrange(key, 0, -1, withscores=True))
+    assert set(listed) == {b"recent", story.id.encode()}
+    assert 0 < redis_client.ttl(key) <= 3600
 
 
 def test_a_batch_takes_its_locks_once_and_stores_its_stories_in_one_transaction(

@@ -191,7 +191,7 @@ class StoryBook:
         }
         self._queue_open(pipe, [story for story, _ in changed.values()])
         if due is not None and changed:
-            due.mark_all({story_id: at for story_id, (_, at) in changed.items()}, pipe)
+            due.mark({story_id: at for story_id, (_, at) in changed.items()}, pipe)
         replies = pipe.execute()
         for story_id, (story, _) in changed.items():
             at = pushed[story_id]

@@ -38,7 +38,7 @@ SUM_SLACK = 1 - 1e-9
 RENUMBER_FACTOR = 2
 RENUMBER_SLACK = 65_536
 """Stems are numbered again when more are numbered than this factor times the (item, stem)
-pairs held, plus the slack: a bound on the stems in use, checked for nothing."""
+pairs held, plus the slack: the pairs bound the stems in use, and cost nothing to count."""
 
 LINK_ROUNDING = 1e-4
 """link_score is rounded to four places: a score that rounds up to the bar may be this below."""
@@ -122,7 +122,7 @@ class _Rows:
     firsts: npt.NDArray[np.intp]
     """Where each item's pairs begin."""
     count: int
-    """Items of the story held."""
+    """Items of the story held (kept, not derived: the look-up reads it for every story)."""
     gapless: bool
     """Every item has stems (of a fingerprint that kept none, its run of pairs is empty)."""
 
