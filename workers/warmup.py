@@ -8,7 +8,6 @@ in bursts, and then when a replay's worth of jobs waits."""
 
 from __future__ import annotations
 
-import gc
 import gzip
 import json
 import time
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
+from monitor.heap import settle
 from monitor.item import Item
 from monitor.rules.matcher import Matcher
 from monitor.sender import load_services
@@ -31,23 +31,12 @@ worker that works one burst."""
 def warm_up(matcher: Matcher) -> float:
     """Learn the vocabulary into `matcher` and load apprise's services; the seconds it took."""
     began = time.perf_counter()
-    gc.unfreeze()  # what an earlier warm-up froze (a matcher since replaced) may go now
-    gc.collect()
     matcher.learn(list(_vocabulary_items()))
     load_services()
     # What lives as long as the worker is left out of every later collection's walk (and
     # of the pages a forked work-horse would copy by walking them).
-    gc.freeze()
+    settle()
     return time.perf_counter() - began
-
-
-def freeze_heap() -> None:
-    """For a worker that does not warm up (a replay, which learns as it goes): leave what
-    lives as long as it (rules, matcher) out of later collections, which walked them again
-    and again (a tenth of a replay's time went to collecting)."""
-    gc.unfreeze()  # what an earlier worker of this process froze may go now
-    gc.collect()
-    gc.freeze()
 
 
 @cache

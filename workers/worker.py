@@ -23,6 +23,7 @@ from rq.worker import WorkerStatus
 from rq.worker_registration import clean_worker_registry
 
 from monitor.connection import REDIS_DOWN
+from monitor.heap import settle
 from monitor.heartbeat import Heartbeat
 from monitor.queue import DELIVER_TASK, MATCH_TASK, JobSerializer, rq, rq_queue
 from monitor.rule_reloads import publish
@@ -31,7 +32,7 @@ from workers.holding import HoldingQueue, put_back, release_hold, rescue_held
 from workers.runtime import Runtime, refresh_rules, runtime_for
 from workers.stored_job import StoredJob
 from workers.upkeep import release_due, requeue_abandoned
-from workers.warmup import WORTH_IT, freeze_heap, warm_up
+from workers.warmup import WORTH_IT, warm_up
 
 HEARTBEAT_TTL = 9
 """Seconds after a worker's last heartbeat when its job counts as abandoned."""
@@ -294,8 +295,8 @@ def run_worker(
     worker = MonitorWorker(queues, client, runtime if live else None, forks=forks)
     if forks and (not burst or queues[0].count >= WORTH_IT):  # a replay learns as it goes
         worker.warm_up(runtime.rules.matcher)
-    else:
-        freeze_heap()
+    else:  # a tenth of a replay's time went to collecting what lives as long as it
+        settle()
     worker.work(burst=burst, logging_level="WARNING")
     if burst:
         now = final_clock if final_clock is not None else runtime.clock.now()

@@ -25,6 +25,7 @@ from monitor.bench.generated_rules import (
     generate_rules,
     write_rules,
 )
+from monitor.heap import settle
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.queue import BATCH_SIZE
@@ -290,15 +291,16 @@ def time_matcher_warm(
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
-    """As in a worker once warmed up (workers/warmup.py): the objects made so far, rules and
+    """As in a worker once warmed up (monitor.heap): the objects made so far, rules and
     matcher among them, are left out of collections, which would otherwise walk them all,
-    and more often the more rules there are."""
-    gc.collect()
-    gc.freeze()
+    and more often the more rules there are; the young are collected in larger runs."""
+    thresholds = gc.get_threshold()
+    settle()
     try:
         yield
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,52 @@
+"""A long-lived process's heap: what lives is frozen out of collections, what an earlier
+settle froze may go, and cycles made later are still collected without being asked."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from monitor.heap import YOUNG_COLLECTED_AFTER, settle
+
+
+class Node:
+    other: object = None
+
+
+def cycle() -> tuple[Node, weakref.ref[Node]]:
+    """An object freed only by a collection, never by reference counts, and a way to see it."""
+    node = Node()
+    node.other = node
+    return node, weakref.ref(node)
+
+
+@pytest.fixture(autouse=True)
+def restored_collector() -> Iterator[None]:
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+def test_settling_leaves_what_lives_out_of_collections_and_lets_go_of_earlier() -> None:
+    node, gone = cycle()
+    settle()
+    assert gc.get_freeze_count() > 0
+    del node
+    gc.collect()
+    assert gone() is not None  # frozen: collections leave it alone
+    settle()  # a later worker of this process: what the earlier froze may go
+    assert gone() is None
+
+
+def test_after_settling_cycles_are_still_collected_unasked() -> None:
+    settle()
+    assert gc.get_threshold()[0] == YOUNG_COLLECTED_AFTER
+    node, gone = cycle()
+    del node
+    kept = [[] for _ in range(YOUNG_COLLECTED_AFTER)]  # containers made: the count that starts one
+    assert gone() is None
+    del kept
