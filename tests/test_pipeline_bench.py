@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
 from monitor.bench import memory, pipeline
 from tests.conftest import ALJAZEERA, RULES_DIR
-from tests.processes import CEILING, ROOT
+from tests.processes import CEILING, ROOT, start_monitor, stop, wait_until
 
 needs_corpus = pytest.mark.skipif(not ALJAZEERA.exists(), reason="needs the Al Jazeera corpus")
 
@@ -102,3 +104,49 @@ def test_the_command_prints_one_json_object_per_figure() -> None:
     assert {row["figure"] for row in rows} >= {"items_per_s", "p50_ms", "p99_ms"}
     assert all({"bench", "figure", "value", "unit"} <= set(row) for row in rows)
     assert "cores" in done.stderr  # the machine, with the progress
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live processes whose parent is `pid`, with their command lines (Linux)."""
+    found = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with suppress(OSError):
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
+            if int(fields["PPid"]) == pid and not fields["State"].startswith("Z"):
+                command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found[int(status.parent.name)] = command.decode(errors="replace")
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:\t", 1)[1]
+    except (OSError, IndexError):
+        return False
+    return not state.startswith("Z")
+
+
+@needs_corpus
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_benchmark_told_to_stop_stops_its_workers_and_redis_first(tmp_path: Path) -> None:
+    env = {**os.environ, "MONITOR_RULES": str(RULES_DIR), "MONITOR_HOME": str(tmp_path)}
+    env.pop("REDIS_URL", None)  # its own Redis, a child of its own
+    bench = start_monitor("bench", "pipeline", "--quick", env=env)
+    children: dict[int, str] = {}
+    try:
+        wait_until(
+            lambda: any(" work" in command for command in _children(bench.pid).values()),
+            "the benchmark's workers to start",
+        )
+        children = _children(bench.pid)
+        assert any("redis-server" in command for command in children.values()), children
+        os.kill(bench.pid, signal.SIGTERM)  # the process alone, as `kill PID` sends it
+        assert bench.wait(CEILING) != 0
+        wait_until(
+            lambda: not any(map(_alive, children)),
+            lambda: f"its children to end: {[c for p, c in children.items() if _alive(p)]}",
+        )
+    finally:
+        stop(bench, signal.SIGKILL)
+        for pid in filter(_alive, children):  # Redis runs in a session of its own
+            os.kill(pid, signal.SIGKILL)
