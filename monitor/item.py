@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.text.lead import opening_length
+
+LEADS_CACHED = 512
+"""Bodies whose lead length is kept: an item's fields are asked for when it is matched and
+again, for an alerting item, when its story entry and quote are made, after the rest of
+its job (up to monitor.queue.BATCH_SIZE items) is matched. Long bodies are tens of KB:
+no more are kept than a few jobs hold."""
 
 _ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda", b"\xdb")
 _LATIN_BYTES = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
@@ -62,7 +69,12 @@ def field_texts(item: Item) -> FieldTexts:
     if item.summary and item.content:
         return FieldTexts(item.title, item.summary, item.content, lead_in_body=False)
     body = item.content or item.summary
-    return FieldTexts(item.title, body[: opening_length(body)], body, lead_in_body=True)
+    return FieldTexts(item.title, body[: _lead_length(body)], body, lead_in_body=True)
+
+
+@lru_cache(maxsize=LEADS_CACHED)
+def _lead_length(body: str) -> int:
+    return opening_length(body)
 
 
 def detect_language(item: Item) -> str:
