@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.text.lead import opening_length
 
-LEADS_CACHED = 512
+LEADS_CACHED = 256
 """Bodies whose lead length is kept: an item's fields are asked for when it is matched and
 again, for an alerting item, when its story entry and quote are made, after the rest of
-its job (up to monitor.queue.BATCH_SIZE items) is matched. Long bodies are tens of KB:
-no more are kept than a few jobs hold."""
+its job (up to monitor.queue.BATCH_SIZE, 200 items) is matched. A job's worth and a little
+more, since a feed that carries whole articles keeps tens of KB alive for each body."""
 
 _ARABIC_LEADS = (b"\xd8", b"\xd9", b"\xda", b"\xdb")
 _LATIN_BYTES = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
