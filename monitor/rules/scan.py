@@ -296,22 +296,27 @@ class ScanBatch:
         terms: list[int] = []
         firsts: list[int] = []
         lasts: list[int] = []
-        starts = index.pair_starts
+        starts, keys, words = index.pair_starts, index.keys, len(ids)
         for position, pair in zip(meet.tolist(), pairs.tolist(), strict=True):
             two_words, longer = starts(pair)
             if two_words:
                 terms += two_words
                 firsts += [position] * len(two_words)
                 lasts += [position + 1] * len(two_words)
-            for term, rest in longer:
-                if self._continues(position + 2, rest):
-                    terms.append(term)
-                    firsts.append(position)
-                    lasts.append(position + 1 + len(rest))
+            if longer is None or position + 2 >= words:
+                continue
+            for key in longer.nexts.intersection(keys[ids[position + 2]]):
+                for term, rest in longer.by_next[key]:
+                    if self._continues(position + 3, rest):
+                        terms.append(term)
+                        firsts.append(position)
+                        lasts.append(position + 2 + len(rest))
         self._place(terms, firsts, lasts)
 
     def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
         """Whether the words from `position` on have the keys `rest`, one each."""
+        if not rest:
+            return True
         following = self.ids[position : position + len(rest)].tolist()
         if len(following) < len(rest):
             return False

@@ -37,11 +37,33 @@ Start = tuple[int, tuple[str, ...]]
 PAIRS_CACHED = 100_000
 """Pairs of spellings whose phrases are kept (a few MB), as `pair_starts` learns them."""
 
-PairStarts = tuple[tuple[int, ...], tuple[Start, ...]]
-"""The phrases a word and the next can start: the terms of two words, and the longer ones
-(as Start)."""
 
-_NO_PAIR_STARTS: PairStarts = ((), ())
+@dataclass(frozen=True, eq=False)
+class Phrases:
+    """The phrases that go on from a word (or two), by the key their next word must have;
+    a Start's keys are those of the words after that one."""
+
+    by_next: dict[str, tuple[Start, ...]]
+    nexts: frozenset[str]
+
+    @classmethod
+    def of(cls, starts: Sequence[Start]) -> Phrases | None:
+        """`starts` (each with more words to come) by their next key; None if there are
+        none."""
+        grouped: dict[str, list[Start]] = defaultdict(list)
+        for term, tail in starts:
+            grouped[tail[0]].append((term, tail[1:]))
+        if not grouped:
+            return None
+        return cls({key: tuple(found) for key, found in grouped.items()}, frozenset(grouped))
+
+
+PairStarts = tuple[tuple[int, ...], Phrases | None]
+"""The phrases a word and the next can start: the terms of two words, and the longer ones
+by the key of their third word. Most longer ones fail on their third word, which is then
+the only one looked at."""
+
+_NO_PAIR_STARTS: PairStarts = ((), None)
 
 PAIR_SHIFT = 32
 """Ids are fewer than 2**32 (CACHE_LIMIT), so two fit in one number, as `pair_starts` takes."""
@@ -56,14 +78,6 @@ class Words(NamedTuple):
     ids: Ids
     starts: Positions
     ends: Positions
-
-
-@dataclass(frozen=True, eq=False)
-class Phrases:
-    """The phrases a spelling can start, by the key their second word must have."""
-
-    by_second: dict[str, tuple[Start, ...]]
-    seconds: frozenset[str]
 
 
 class SpellingIndex:
@@ -148,12 +162,12 @@ class SpellingIndex:
         here, following = self.phrases.get(first), self.keys[second]
         if here is None:
             return _NO_PAIR_STARTS
-        keys = here.seconds.intersection(following)
+        keys = here.nexts.intersection(following)
         if not keys:  # the bits of another key met: most pairs, sharing one value
             return _NO_PAIR_STARTS
-        starts = [start for key in keys for start in here.by_second[key]]
+        starts = [start for key in keys for start in here.by_next[key]]
         two_words = tuple(term for term, rest in starts if not rest)
-        return two_words, tuple(start for start in starts if start[1])
+        return two_words, Phrases.of([start for start in starts if start[1]])
 
     def _learn_missing(
         self, text: str, codes: Codes, words: Words, hashes: Hashes, missing: Positions
@@ -231,14 +245,11 @@ class SpellingIndex:
         self.terms.append(sorted(singles))
         groups = set(chain.from_iterable(map(self.term_groups.__getitem__, singles)))
         self.groups.append(sorted(groups))
-        phrases: dict[str, list[Start]] = defaultdict(list)
-        for term, tail in found:
-            if tail:
-                phrases[tail[0]].append((term, tail[1:]))
-        if phrases:
-            by_second = {key: tuple(value) for key, value in phrases.items()}
-            self.phrases[spelling_id] = Phrases(by_second, frozenset(phrases))
-        self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, phrases), 0))
+        phrases = Phrases.of([start for start in found if start[1]])
+        seconds = () if phrases is None else phrases.nexts
+        if phrases is not None:
+            self.phrases[spelling_id] = phrases
+        self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, seconds), 0))
         self.key_bits.append(reduce(or_, map(self._bit, keys), 0))
 
     def _bit(self, key: str) -> int:
