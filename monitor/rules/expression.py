@@ -96,6 +96,12 @@ class Node:
         """How many positive groups at least must be found for the node to hold."""
         return 1
 
+    def choices(self, full: int) -> list[tuple[FieldsOf, int]]:
+        """For each `any` of groups that must hold for the node to, and does not require
+        them all: its groups with the fields they count in (`full` at most), and how many
+        of them it needs."""
+        return [choice for child in self.children for choice in child.choices(full)]
+
     def forbidden_groups(self) -> set[int]:
         """Groups with which this node cannot hold, wherever they are found."""
         return set()
@@ -193,6 +199,12 @@ class AnyOf(Node):
         distinct = len(groups) == len(self.children) == len(set(groups))
         return self.at_least if distinct else 1
 
+    def choices(self, full: int) -> list[tuple[FieldsOf, int]]:
+        groups = [child.group for child in self.children if isinstance(child, GroupRef)]
+        if not len(groups) == len(self.children) == len(set(groups)) > self.at_least:
+            return []  # an `any` with more than groups below it, or one requiring them all
+        return [(dict.fromkeys(groups, full), self.at_least)]
+
 
 @dataclass
 class NoneOf(Node):
@@ -220,6 +232,9 @@ class NoneOf(Node):
 
     def required_fields(self, full: int) -> FieldsOf:
         return {}
+
+    def choices(self, full: int) -> list[tuple[FieldsOf, int]]:
+        return []
 
     def forbidden_groups(self) -> set[int]:
         # Its children are judged on every field (`full`) when only `all`s stand above it,
@@ -250,6 +265,9 @@ class Scoped(Node):
 
     def required_fields(self, full: int) -> FieldsOf:
         return self.child.required_fields(full & self.mask)
+
+    def choices(self, full: int) -> list[tuple[FieldsOf, int]]:
+        return self.child.choices(full & self.mask)
 
     def label(self) -> str:
         return "in " + ", ".join(self.names)

@@ -21,19 +21,15 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from itertools import compress
 from operator import itemgetter
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from monitor.item import Item, field_texts
+from monitor.rules.candidates import CandidateIndex
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import anchor_predicate, rule_predicate
 from monitor.rules.proximity import near_tests, settled_by_tests
-from monitor.rules.ragged import Ints
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
 from monitor.rules.spellings import SpellingIndex
@@ -76,13 +72,6 @@ def _accepts_every_item(rule: Rule) -> bool:
     return spec.enabled and not (spec.languages or spec.sources or spec.exclude_sources)
 
 
-def _nonzero_cells(table: npt.NDArray[Any]) -> tuple[Ints, Ints]:
-    """The rows and columns of a table's nonzero cells, row by row: numpy finds them in a
-    flat array of bools an order of magnitude faster than in a table of numbers."""
-    rows, columns = np.divmod(np.flatnonzero(table.reshape(-1) != 0), table.shape[1])
-    return rows, columns
-
-
 class Matcher:
     """Matches items against a fixed set of compiled rules; one per thread, since matching
     learns new spellings into tables that it shares between items (and a match's hits,
@@ -121,7 +110,7 @@ class Matcher:
             rule_predicate(rule, groups)
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
         ]
-        self._index_candidates()
+        self._candidates = CandidateIndex(self.rules, self._rule_groups)
         self._unfiltered = [_accepts_every_item(rule) for rule in self.rules]
         self._near_tests = [
             tuple(near_tests(rule.expression, [self._group_terms[gid] for gid in gids]))
@@ -184,27 +173,6 @@ class Matcher:
         self._group_terms[gid].append(term)
         self._pattern_terms.append(term)
 
-    def _index_candidates(self) -> None:
-        """Which groups count towards making their rule worth judging, in which fields, and
-        how many of them must be found: those it requires, all of them; or, requiring none,
-        those it may hold with, as many as it needs at least."""
-        groups = len(self._owner)
-        self._group_rule = np.array([rule for rule, _ in self._owner], np.intp)
-        self._counted_in = np.zeros(groups, np.uint8)
-        """The fields a group counts towards its rule in; 0: it does not count."""
-        self._forbids = np.zeros(groups, bool)
-        """Groups whose rule cannot hold when they are found in any field (a `none`)."""
-        least = []
-        for rule_index, rule in enumerate(self.rules):
-            gids = self._rule_groups[rule_index]
-            expression = rule.expression
-            counted = expression.required_fields(ALL_FIELDS)
-            least.append(len(counted) or expression.least_positive())
-            for local, fields in (counted or expression.positive_fields(ALL_FIELDS)).items():
-                self._counted_in[gids[local]] = fields
-            self._forbids[[gids[local] for local in expression.forbidden_groups()]] = True
-        self._least_counted = np.array(least, np.intp)
-
     def match(self, item: Item) -> list[Match]:
         """Every rule that matches `item`, alerting or not, in rule order."""
         return self.match_many([item])[0]
@@ -215,7 +183,8 @@ class Matcher:
         for batch_items in batches(items):
             batch = self._scan_batch(batch_items)
             scans = batch.item_scans()
-            possible = list(map(self._possible, batch_items, scans, self._candidates(batch.found)))
+            candidates = self._candidates.candidates(batch)
+            possible = list(map(self._possible, batch_items, scans, candidates))
             exact = self._exact
             batch.locate(
                 {
@@ -264,23 +233,6 @@ class Matcher:
             groups,
             (self._patterns, self._pattern_terms, self._pattern_gates),
         )
-
-    def _candidates(self, found: npt.NDArray[np.uint8]) -> list[list[int]]:
-        """For each item (a row of `found`), the rules, in order, enough of whose counted
-        groups were found in their fields (see _index_candidates) and none of whose
-        forbidden groups was."""
-        rules = len(self.rules)
-        items, present = _nonzero_cells(found)
-        counted = (found[items, present] & self._counted_in[present]) != 0
-        owners = items[counted] * rules + self._group_rule[present[counted]]
-        counts = np.bincount(owners, minlength=len(found) * rules).reshape(len(found), rules)
-        chosen = counts >= self._least_counted
-        forbidden = self._forbids[present]
-        chosen[items[forbidden], self._group_rule[present[forbidden]]] = False
-        item_of, rule_of = _nonzero_cells(chosen)
-        ends = np.bincount(item_of, minlength=len(found)).cumsum().tolist()
-        listed: list[int] = rule_of.tolist()
-        return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
 
     def _locate(self, rules: Sequence[int], scan: ItemScan) -> None:
         """Locate the single-word terms of the groups of `rules` that were found."""

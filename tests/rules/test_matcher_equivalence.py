@@ -45,7 +45,7 @@ def background() -> list[Item]:
 
 
 def generated_rules(items: list[Item], count: int, seed: int) -> list[dict[str, Any]]:
-    """Rules of words and 2-3 word phrases taken from the items, in every composition."""
+    """Rules of words and 2-4 word phrases taken from the items, in every composition."""
     rng = random.Random(seed)
     texts = [f"{item.title} {item.summary} {item.content}" for item in items]
     vocabulary = sorted({w for text in texts for w in words(text) if len(w) > 2})
@@ -56,7 +56,7 @@ def generated_rules(items: list[Item], count: int, seed: int) -> list[dict[str, 
             run = rng.choice(runs)
             if len(run) > 3:
                 at = rng.randrange(len(run) - 2)
-                return " ".join(run[at : at + rng.choice((2, 3))])
+                return " ".join(run[at : at + rng.choice((2, 3, 4))])
         return rng.choice(vocabulary)
 
     shapes = [
@@ -67,6 +67,11 @@ def generated_rules(items: list[Item], count: int, seed: int) -> list[dict[str, 
         lambda a, b, c: {"all": [a, {"any": [b, c], "in": ["title", "lead"]}]},
         lambda a, b, c: {"all": [a], "none": [{"near": [b, c], "within": 3}]},
         lambda a, b, c: {"any": [{"all": [a, b], "in": "body"}, c]},
+        lambda a, b, c: {"all": [a, {"any": [b, c]}]},
+        lambda a, b, c: {"all": [{"any": [a, b]}, {"any": [b, c]}]},
+        lambda a, b, c: {"all": [{"any": [a, b, c], "at_least": 2}, {"near": [a, c], "within": 5}]},
+        lambda a, b, c: {"all": [a, {"any": [b, {"all": [a, c]}]}]},
+        lambda a, b, c: {"all": [{"any": [a, b]}], "none": [c]},
     ]
     rules = []
     for number in range(count):
