@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
+from typing import Protocol
 
 import ahocorasick
 
@@ -60,6 +61,10 @@ class Budget:
     sample: int | None
     """Items of a fixed shuffle of the corpus; None: all of them."""
 
+
+ROUNDS = 5
+"""Turns the matcher and its baselines take at the corpus, each with a share of its
+budget."""
 
 QUICK = Budget(matcher=1.0, regex=0.75, automaton=0.5, sample=100)
 """About 40 s on an idle 2-core machine, a third of it writing and loading 10,000 rules."""
@@ -213,6 +218,17 @@ class Timing:
         """How many times faster per byte than `other`."""
         return self.mbps / other.mbps if other.mbps else float("inf")
 
+    def __add__(self, other: Timing) -> Timing:
+        """Two runs of the same thing as one."""
+        return Timing(
+            self.label,
+            self.items + other.items,
+            self.nbytes + other.nbytes,
+            self.seconds + other.seconds,
+            self.cpu + other.cpu,
+            self.found + other.found,
+        )
+
 
 @dataclass
 class _Stopwatch:
@@ -236,13 +252,15 @@ def time_baseline(
     order: Sequence[int],
     budget: float,
     min_items: int = 1,
+    start: int = 0,
 ) -> Timing:
-    """Round the items in `order` until `budget` CPU seconds are spent; each text is
-    normalised inside the timed region, as the matcher normalises its own."""
+    """Round the items in `order`, from the `start`th on, until `budget` CPU seconds are
+    spent; each text is normalised inside the timed region, as the matcher normalises its
+    own."""
     done = nbytes = found = 0
     clock = _Stopwatch()
     while done < min_items or clock.spent() < budget:
-        index = order[done % len(order)]
+        index = order[(start + done) % len(order)]
         found += count(normalize(item_text(corpus.items[index])))
         done += 1
         nbytes += corpus.sizes[index]
@@ -272,16 +290,16 @@ def time_matcher(
 
 
 def time_matcher_warm(
-    matcher: Matcher, corpus: Corpus, order: Sequence[int], budget: float
+    matcher: Matcher, corpus: Corpus, order: Sequence[int], budget: float, start: int = 0
 ) -> Timing:
-    """Go round the items in `order` until `budget` CPU seconds are spent (the last pass
-    may be partial: hence a shuffled order)."""
+    """Go round the items in `order`, from the `start`th on, until `budget` CPU seconds are
+    spent (the last pass may be partial: hence a shuffled order)."""
     looped = [*order, *order[:BATCH_SIZE]]  # so that a job may run past the end
     done = found = nbytes = 0
     clock = _Stopwatch()
     while clock.spent() < budget:
-        start = done % len(order)
-        job = looped[start : start + BATCH_SIZE]
+        at = (start + done) % len(order)
+        job = looped[at : at + BATCH_SIZE]
         found += sum(map(len, matcher.match_many([corpus.items[index] for index in job])))
         nbytes += sum(corpus.sizes[index] for index in job)
         done += len(job)
@@ -398,13 +416,21 @@ class _Run:
         step = f"{params['rules']:,} {params['rule_set']} rules, {text} text"
         self.say(f"{step}: a first pass, to warm the matcher up")
         time_matcher("cold", matcher, corpus, self.order)
-        self.say(f"{step}: the matcher, warm ({self.budget.matcher:g}s)")
-        ours = time_matcher_warm(matcher, corpus, self.order, self.budget.matcher)
-        self.say(f"{step}: a regex per rule ({self.budget.regex:g}s)")
-        regex = time_baseline("regex", baselines.regex, corpus, self.order, self.budget.regex)
-        self.say(f"{step}: pyahocorasick ({self.budget.automaton:g}s)")
-        budget = self.budget.automaton
-        automaton = time_baseline("ahocorasick", baselines.automaton, corpus, self.order, budget)
+        budget, order = self.budget, self.order
+        self.say(
+            f"{step}: the matcher ({budget.matcher:g}s), a regex per rule ({budget.regex:g}s)"
+            f" and pyahocorasick ({budget.automaton:g}s), by turns in {ROUNDS} rounds"
+        )
+        ours, regex, automaton = _by_turns(
+            [
+                (partial(time_matcher_warm, matcher, corpus, order), budget.matcher),
+                (partial(time_baseline, "regex", baselines.regex, corpus, order), budget.regex),
+                (
+                    partial(time_baseline, "aho", baselines.automaton, corpus, order),
+                    budget.automaton,
+                ),
+            ]
+        )
         params = {**params, "text": text}
         return [
             Figure(BENCH, "mb_per_s", ours.mbps, "MB/s", params),
@@ -412,3 +438,23 @@ class _Run:
             Figure(BENCH, "ratio_vs_regex", ours.ratio_to(regex), "ratio", params),
             Figure(BENCH, "ratio_vs_ahocorasick", ours.ratio_to(automaton), "ratio", params),
         ]
+
+
+class Run(Protocol):
+    """One of the timed runs: for `budget` CPU seconds, from the `start`th item of the
+    order on."""
+
+    def __call__(self, budget: float, *, start: int) -> Timing: ...
+
+
+def _by_turns(runs: Sequence[tuple[Run, float]]) -> list[Timing]:
+    """Each run given its CPU seconds in ROUNDS shares, by turns, each share going on from
+    where its last stopped: a machine whose speed drifts over a run (a shared one does, by
+    a tenth or more within a minute) then drifts under them all alike."""
+    totals = [run(seconds / ROUNDS, start=0) for run, seconds in runs]
+    for _ in range(ROUNDS - 1):
+        totals = [
+            total + run(seconds / ROUNDS, start=total.items)
+            for total, (run, seconds) in zip(totals, runs, strict=True)
+        ]
+    return totals
