@@ -1,6 +1,6 @@
 """All rules compiled into one matcher: one look at an item's words finds the fields
-every term group occurs in, then only rules whose required groups all occur, in fields
-they count in, are judged.
+every term group occurs in, then only rules whose required groups and needed `any`s of
+groups occur, in fields they count in, are judged (monitor.rules.candidates).
 
 Every term is indexed under the key of its first word (see monitor.text.keys);
 each distinct spelling of a word is analysed once and cached, so the cost of
@@ -41,9 +41,9 @@ _BY_PLACE = itemgetter(0, 1)
 
 BATCH_CHARS = 100_000
 """Items are scanned together until their texts hold this many characters (about 18
-articles, or 100 feed items): numpy's cost per call, paid once a batch, is then a few
-percent of the batch's. From 30,000 characters and 32 items, matching took a tenth less
-CPU, at 1,000 rules on articles and feed items alike."""
+articles, or 100 feed items), so that numpy's cost per call is paid once for many of
+them: from 30,000 characters and 32 items, matching at 1,000 rules took about a tenth
+less CPU, on articles and feed items alike."""
 
 BATCH_ITEMS = 100
 """... and at most this many items, since a batch keeps a row of every group and every

@@ -246,10 +246,10 @@ class SpellingIndex:
         groups = set(chain.from_iterable(map(self.term_groups.__getitem__, singles)))
         self.groups.append(sorted(groups))
         phrases = Phrases.of([start for start in found if start[1]])
-        seconds = () if phrases is None else phrases.nexts
+        second_keys = () if phrases is None else phrases.nexts
         if phrases is not None:
             self.phrases[spelling_id] = phrases
-        self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, seconds), 0))
+        self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, second_keys), 0))
         self.key_bits.append(reduce(or_, map(self._bit, keys), 0))
 
     def _bit(self, key: str) -> int:
