@@ -135,3 +135,23 @@ def stop(
             f"monitor {' '.join(map(str, process.args[3:]))} (pid {process.pid}) still running "
             f"{ceiling:.0f}s after signal {signal.Signals(sig).name}"
         ) from None
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The live processes whose parent is `pid`, with their command lines (Linux)."""
+    found = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with suppress(OSError):
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
+            if int(fields["PPid"]) == pid and not fields["State"].startswith("Z"):
+                command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found[int(status.parent.name)] = command.decode(errors="replace")
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:\t", 1)[1]
+    except (OSError, IndexError):
+        return False
+    return not state.startswith("Z")

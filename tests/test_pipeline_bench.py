@@ -8,14 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
 from monitor.bench import memory, pipeline
 from tests.conftest import ALJAZEERA, RULES_DIR
-from tests.processes import CEILING, ROOT, start_monitor, stop, wait_until
+from tests.processes import CEILING, ROOT, alive, children_of, start_monitor, stop, wait_until
 
 needs_corpus = pytest.mark.skipif(not ALJAZEERA.exists(), reason="needs the Al Jazeera corpus")
 
@@ -106,26 +105,6 @@ def test_the_command_prints_one_json_object_per_figure() -> None:
     assert "cores" in done.stderr  # the machine, with the progress
 
 
-def _children(pid: int) -> dict[int, str]:
-    """The live processes whose parent is `pid`, with their command lines (Linux)."""
-    found = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with suppress(OSError):
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
-            if int(fields["PPid"]) == pid and not fields["State"].startswith("Z"):
-                command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
-                found[int(status.parent.name)] = command.decode(errors="replace")
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/status").read_text().split("State:\t", 1)[1]
-    except (OSError, IndexError):
-        return False
-    return not state.startswith("Z")
-
-
 @needs_corpus
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_a_benchmark_told_to_stop_stops_its_workers_and_redis_first(tmp_path: Path) -> None:
@@ -135,18 +114,18 @@ def test_a_benchmark_told_to_stop_stops_its_workers_and_redis_first(tmp_path: Pa
     children: dict[int, str] = {}
     try:
         wait_until(
-            lambda: any(" work" in command for command in _children(bench.pid).values()),
+            lambda: any(" work" in command for command in children_of(bench.pid).values()),
             "the benchmark's workers to start",
         )
-        children = _children(bench.pid)
+        children = children_of(bench.pid)
         assert any("redis-server" in command for command in children.values()), children
         os.kill(bench.pid, signal.SIGTERM)  # the process alone, as `kill PID` sends it
         assert bench.wait(CEILING) != 0
         wait_until(
-            lambda: not any(map(_alive, children)),
-            lambda: f"its children to end: {[c for p, c in children.items() if _alive(p)]}",
+            lambda: not any(map(alive, children)),
+            lambda: f"its children to end: {[c for p, c in children.items() if alive(p)]}",
         )
     finally:
         stop(bench, signal.SIGKILL)
-        for pid in filter(_alive, children):  # Redis runs in a session of its own
+        for pid in filter(alive, children):  # Redis runs in a session of its own
             os.kill(pid, signal.SIGKILL)

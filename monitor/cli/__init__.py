@@ -18,6 +18,7 @@ from monitor.cli.rules_command import rules_group
 from monitor.cli.run_command import run_command
 from monitor.cli.silence_command import silence_group
 from monitor.cli.status_command import status_command
+from monitor.cli.stopping import stop_as_on_ctrl_c
 from monitor.errors import MonitorError
 from monitor.sender import quiet_apprise
 
@@ -41,6 +42,7 @@ def main() -> None:
     )
     # apprise logs rejected URLs whole, secrets included; our own messages mask them.
     quiet_apprise()
+    stop_as_on_ctrl_c()
 
 
 main.add_command(rules_group)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import click
@@ -11,18 +10,6 @@ from monitor.bench.figures import DEFAULT_CORPUS, machine, stderr_progress, tabl
 from monitor.bench.suite import BENCHES, BenchOptions, run
 from monitor.cli.options import quiet_http_requests
 from monitor.settings import Settings
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-"""Signals that end a benchmark as Ctrl-C does, its workers and Redis stopped on the way out:
-by default they end the process at once, and those were left running."""
-
-
-def _stop_as_on_ctrl_c() -> None:
-    def leave(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, leave)
 
 
 @click.command("bench")
@@ -49,7 +36,6 @@ def bench_command(
     """Measure the matcher, the pipeline, the poller and memory (WHICH, or all), each beside
     a baseline measured in the same run. Progress goes to stderr."""
     options = BenchOptions(quick, corpus, rules or Settings.from_env().rules, redis_url)
-    _stop_as_on_ctrl_c()
     quiet_http_requests()  # the poll benchmark makes thousands of requests
     say = stderr_progress()
     say(machine())

@@ -4,12 +4,27 @@ progress bar on a terminal and a summary line at the end."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
+import pytest
+import redis
+
 from monitor.keyspace import Keyspace
+from monitor.redis_server import EmbeddedRedis
 from tests.cli.terminal import on_a_terminal
-from tests.conftest import SEEDS
-from tests.processes import env_for, monitor
+from tests.conftest import RULES_DIR, SEEDS
+from tests.processes import (
+    CEILING,
+    alive,
+    children_of,
+    env_for,
+    monitor,
+    start_monitor,
+    stop,
+    wait_until,
+)
 
 
 def test_bad_lines_are_reported_and_the_good_items_replayed(
@@ -40,3 +55,49 @@ def test_a_terminal_shows_progress_and_a_pipe_only_the_summary(
     piped = monitor("replay", *map(str, SEEDS), env=env)
     assert piped.returncode == 0, piped.stderr
     assert "%" not in piped.stderr and f"replayed {len(SEEDS)} item(s) in " in piped.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_replay_told_to_stop_drops_its_scratch_keys_and_stops_its_redis(
+    tmp_path: Path,
+) -> None:
+    # Long enough to be stopped halfway: a few seconds at least on any machine.
+    items = tmp_path / "items.jsonl"
+    with items.open("w", encoding="utf-8") as out:
+        for n in range(STOPPED_REPLAY_ITEMS):
+            at = f"2026-03-01T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"
+            title = f"US strike on Ain al-Asad base in Iraq, report {n}"
+            out.write(json.dumps({"id": f"i{n}", "title": title, "published": at}) + "\n")
+    env = env_for(tmp_path, "", "stopped", MONITOR_RULES=str(RULES_DIR))  # its own Redis
+    replay = start_monitor("replay", str(items), env=env)
+    server = EmbeddedRedis(Path(env["MONITOR_HOME"]))
+    children: dict[int, str] = {}
+    try:
+        wait_until(lambda: _scratch_keys(server), "the replay to write its scratch keys")
+        children = children_of(replay.pid)
+        assert any("redis-server" in command for command in children.values()), children
+        os.kill(replay.pid, signal.SIGTERM)  # the process alone, as `kill PID` sends it
+        assert replay.wait(CEILING) != 0
+        wait_until(lambda: not any(map(alive, children)), "its Redis to stop")
+    finally:
+        stop(replay, signal.SIGKILL)
+        for pid in filter(alive, children):  # Redis runs in a session of its own
+            os.kill(pid, signal.SIGKILL)
+    server.start()  # on the data it flushed when told to stop
+    try:
+        assert not _scratch_keys(server)
+    finally:
+        server.stop()
+
+
+STOPPED_REPLAY_ITEMS = 40_000
+
+
+def _scratch_keys(server: EmbeddedRedis) -> list[bytes]:
+    if not server.running():
+        return []
+    client = redis.Redis(unix_socket_path=str(server.socket))
+    try:
+        return list(client.scan_iter(match="*:replay:*", count=1000))
+    finally:
+        client.close()
