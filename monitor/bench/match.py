@@ -426,7 +426,7 @@ class _Run:
                 (partial(time_matcher_warm, matcher, corpus, order), budget.matcher),
                 (partial(time_baseline, "regex", baselines.regex, corpus, order), budget.regex),
                 (
-                    partial(time_baseline, "aho", baselines.automaton, corpus, order),
+                    partial(time_baseline, "ahocorasick", baselines.automaton, corpus, order),
                     budget.automaton,
                 ),
             ]

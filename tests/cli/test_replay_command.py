@@ -26,6 +26,9 @@ from tests.processes import (
     wait_until,
 )
 
+STOPPED_REPLAY_ITEMS = 40_000
+"""Items of the replay stopped halfway: long enough to take seconds on any machine."""
+
 
 def test_bad_lines_are_reported_and_the_good_items_replayed(
     tmp_path: Path, redis_url: str, keys: Keyspace
@@ -61,7 +64,6 @@ def test_a_terminal_shows_progress_and_a_pipe_only_the_summary(
 def test_a_replay_told_to_stop_drops_its_scratch_keys_and_stops_its_redis(
     tmp_path: Path,
 ) -> None:
-    # Long enough to be stopped halfway: a few seconds at least on any machine.
     items = tmp_path / "items.jsonl"
     with items.open("w", encoding="utf-8") as out:
         for n in range(STOPPED_REPLAY_ITEMS):
@@ -88,9 +90,6 @@ def test_a_replay_told_to_stop_drops_its_scratch_keys_and_stops_its_redis(
         assert not _scratch_keys(server)
     finally:
         server.stop()
-
-
-STOPPED_REPLAY_ITEMS = 40_000
 
 
 def _scratch_keys(server: EmbeddedRedis) -> list[bytes]:
