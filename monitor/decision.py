@@ -3,6 +3,7 @@ last notification, the silences and the time, returning a named reason."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -88,14 +89,24 @@ def _update(story: Story, policy: PolicySpec, last: LastNotification, now: float
 
 
 def corroborating_sources(story: Story, policy: PolicySpec) -> int:
-    """The most distinct sources that reported the story within one corroboration window."""
+    """The most distinct sources that reported the story within one corroboration window.
+    A window slides once over the items in time order: a story that waits for
+    corroboration is decided again with every item that joins it, and comparing each of
+    its items with every later one grew with the square of their number."""
     items = sorted(story.items, key=lambda item: item.at)
-    best = 0
-    for index, first in enumerate(items):
-        window = {
-            item.source or item.id
-            for item in items[index:]
-            if item.at - first.at <= policy.corroboration_window
-        }
-        best = max(best, len(window))
+    sources = [item.source or item.id for item in items]
+    inside: Counter[str] = Counter()
+    best = end = 0
+    for start, first in enumerate(items):
+        while end < len(items) and items[end].at - first.at <= policy.corroboration_window:
+            inside[sources[end]] += 1
+            end += 1
+        best = max(best, len(inside))
+        _leave(inside, sources[start])
     return best
+
+
+def _leave(inside: Counter[str], source: str) -> None:
+    inside[source] -= 1
+    if not inside[source]:
+        del inside[source]

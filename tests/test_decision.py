@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from monitor.decision import Decision, LastNotification, Reason, corroborating_sources, decide
@@ -157,3 +159,29 @@ def test_silence_needs_a_target() -> None:
 def test_corroborating_sources_counts_distinct_sources() -> None:
     policy = PolicySpec(corroboration_window=100)
     assert corroborating_sources(story(("a", 0), ("b", 50), ("a", 60), ("c", 500)), policy) == 2
+
+
+def _sources_in_any_window(sources_at: list[tuple[str, float]], window: float) -> int:
+    """The definition: for each item, the distinct sources from it to `window` after."""
+    return max(
+        len({source for source, at in sources_at if first <= at <= first + window})
+        for _, first in sources_at
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_corroborating_sources_is_the_most_in_any_window(seed: int) -> None:
+    rng = random.Random(seed)
+    window = rng.choice([0.0, 10.0, 100.0, 1000.0])
+    sources_at = [
+        (rng.choice("abcdef"), float(rng.choice([rng.randrange(0, 2000), 500])))
+        for _ in range(rng.randrange(1, 30))
+    ]
+    expected = _sources_in_any_window(sources_at, window)
+    found = corroborating_sources(story(*sources_at), PolicySpec(corroboration_window=window))
+    assert found == expected
+
+
+def test_an_item_without_a_source_counts_as_its_own() -> None:
+    policy = PolicySpec(corroboration_window=100)
+    assert corroborating_sources(story(("", 0), ("", 10), ("a", 20)), policy) == 3
