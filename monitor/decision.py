@@ -59,13 +59,20 @@ def decide(
     waited: bool = False,
 ) -> Decision:
     """The decision for `story` at `now`; `waited` treats the group wait as over."""
-    texts = [item.title for item in story.items] + [item.quote.text for item in story.items]
-    for silence in silences:
-        if silence.covers(story.rule, story.id, story.sources, texts, now):
-            return Decision(False, Reason.SILENCED)
+    if silences and _silenced(story, silences, now):
+        return Decision(False, Reason.SILENCED)
     if last is None:
         return _first(story, policy, now, waited)
     return _update(story, policy, last, now)
+
+
+def _silenced(story: Story, silences: Sequence[Silence], now: float) -> bool:
+    """Whether a silence covers the story: its texts are gathered only when there are
+    silences to ask, since a story is decided again with every item that joins it."""
+    texts = [item.title for item in story.items] + [item.quote.text for item in story.items]
+    return any(
+        silence.covers(story.rule, story.id, story.sources, texts, now) for silence in silences
+    )
 
 
 def _first(story: Story, policy: PolicySpec, now: float, waited: bool) -> Decision:
