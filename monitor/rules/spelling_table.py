@@ -37,8 +37,11 @@ def _powers(base: np.uint64, count: int) -> Hashes:
     return np.cumprod(powers, dtype=np.uint64)  # wraps modulo 2**64, as wanted
 
 
-_KEPT_POWERS = 1 << 16
-"""Powers kept between texts: enough for a long article (items average 4,000 characters)."""
+KEPT_POWERS = 1 << 17
+"""Powers kept between texts: enough for a batch as the matcher scans it (BATCH_CHARS of
+monitor.rules.matcher, and a line between texts), 2 MB for both tables. A batch longer
+than those kept worked out its own, two passes over as many numbers as it has characters:
+a twentieth of matching feed items at 1,000 rules."""
 
 _PROBES_TOGETHER = 3
 """Steps of linear probing taken for all the words at once, before the few words left probe
@@ -81,7 +84,7 @@ class SpellingTable:
         if len(codes) > len(powers):
             size = 1 << (len(codes) - 1).bit_length()
             powers, inverses = _powers(_BASE, size), _powers(_INVERSE, size)
-            if size <= _KEPT_POWERS:  # a huge text's are dropped after it
+            if size <= KEPT_POWERS:  # a huge text's are dropped after it
                 self._powers, self._inverses = powers, inverses
         prefix = np.zeros(len(codes) + 1, np.uint64)
         # code + 1: a NUL character still counts

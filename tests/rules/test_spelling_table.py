@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from monitor.rules import spelling_table
+from monitor.rules.matcher import BATCH_CHARS, BATCH_ITEMS
+from monitor.rules.scan import TEXTS
 from monitor.rules.spelling_table import Hashes, SpellingTable
 from monitor.rules.spellings import SpellingIndex
 from monitor.text.word_spans import Codes, Positions, code_points, word_spans
@@ -106,3 +108,14 @@ def test_spellings_added_between_look_ups_are_all_found() -> None:
             table.add(spelling, table.hash_of(code_points(spelling)))
             spellings.append(spelling)
         assert ids_in(table, " ".join(spellings)) == list(range(len(spellings)))
+
+
+def test_a_whole_batch_is_hashed_with_the_powers_kept() -> None:
+    assert BATCH_CHARS + TEXTS * BATCH_ITEMS <= spelling_table.KEPT_POWERS
+    table = SpellingTable()
+    codes = code_points("word " * (BATCH_CHARS // 5))
+    spans = word_spans(codes)
+    table.hashes(codes, spans.starts, spans.ends)
+    kept = table._powers
+    table.hashes(codes, spans.starts, spans.ends)
+    assert table._powers is kept and len(kept) >= len(codes)
