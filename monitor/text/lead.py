@@ -36,7 +36,7 @@ def opening_length(text: str) -> int:
     taken, words, paragraphs, start = 0, 0, 0, 0
     for end in iter_sentence_ends(text):
         sentence = text[start:end]
-        count = len(sentence.split())
+        count = word_count(sentence)
         paragraphs += _paragraph_begun(text, taken, start, sentence, count)
         if taken and (paragraphs > LEAD_PARAGRAPHS or words + count > LEAD_MAX_WORDS):
             break
@@ -46,6 +46,18 @@ def opening_length(text: str) -> int:
         if words >= LEAD_WORDS:
             break
     return taken
+
+
+def word_count(text: str) -> int:
+    """len(text.split()), without making a string of each word: a sentence whose only
+    blank is the space (isprintable: every other blank is unprintable) counts its spaces.
+    Half again as quick on a lead, worked out for every item matched."""
+    if not text.isprintable():
+        return len(text.split())
+    inner = text.strip(" ")
+    if "  " in inner:
+        return len(inner.split())
+    return inner.count(" ") + 1 if inner else 0
 
 
 def _paragraph_begun(text: str, taken: int, start: int, sentence: str, count: int) -> int:

@@ -43,12 +43,13 @@ def iter_sentence_ends(text: str) -> Iterator[int]:
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    if match.group() == "\n" or match.group()[0] != ".":
+    start, end = match.span()
+    if text[start] != ".":  # a newline or another mark
         return True
-    before = _word_before(text, match.start())
+    before = _word_before(text, start)
     if before and _abbreviated(text, before):
         return False
-    following = text[match.end() : match.end() + 3].lstrip()
+    following = text[end : end + 3].lstrip()
     return not following or not (following[0].islower() or following[0].isdigit())
 
 

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from monitor.text.lead import FIRST_SENTENCE_WORDS, LEAD_WORDS, opening_length
+import random
+
+import pytest
+
+from monitor.text.lead import FIRST_SENTENCE_WORDS, LEAD_WORDS, opening_length, word_count
 
 
 def lead(text: str) -> str:
@@ -50,3 +54,21 @@ def test_a_dateline_line_is_no_paragraph() -> None:
         "Iraq's prime minister discussed with the US defence secretary the talks."
     )
     assert lead(body) == body
+
+
+BLANKS = [" ", "  ", "\n", "\t", "\xa0", "\u2009", "\u3000", "\r\n", "\u2028"]
+WORDS = ["قصف", "عين", "U.S.", "Gen.", "3", "،", "."]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_word_count_is_that_of_split(seed: int) -> None:
+    rng = random.Random(seed)
+    text = "".join(rng.choice(BLANKS if n % 2 else WORDS) for n in range(rng.randrange(0, 40)))
+    text = rng.choice(["", " ", "\n"]) + text + rng.choice(["", " ", "  "])
+    assert word_count(text) == len(text.split())
+
+
+def test_every_blank_but_the_space_is_unprintable() -> None:
+    """What word_count's quick way rests on."""
+    blanks = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert [c for c in blanks if c.isprintable()] == [" "]
