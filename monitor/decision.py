@@ -70,9 +70,8 @@ def _silenced(story: Story, silences: Sequence[Silence], now: float) -> bool:
     """Whether a silence covers the story: its texts are gathered only when there are
     silences to ask, since a story is decided again with every item that joins it."""
     texts = [item.title for item in story.items] + [item.quote.text for item in story.items]
-    return any(
-        silence.covers(story.rule, story.id, story.sources, texts, now) for silence in silences
-    )
+    sources = story.sources
+    return any(silence.covers(story.rule, story.id, sources, texts, now) for silence in silences)
 
 
 def _first(story: Story, policy: PolicySpec, now: float, waited: bool) -> Decision:
