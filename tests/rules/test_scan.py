@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from monitor.inputs import read_items, read_path
 from monitor.item import Item, field_texts
 from monitor.rules.gate import PatternGates
+from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
 from monitor.rules.pattern_set import PatternSet
+from monitor.rules.rule import Rule
 from monitor.rules.scan import ScanBatch, item_sources
 from monitor.text.normalizer import normalize
 from monitor.text.tokenizer import WORD_RE, words
@@ -58,3 +62,31 @@ def test_word_spans_are_the_written_words(shipped_matcher: Matcher, item: Item) 
         assert sorted(set(spans)) == sorted(
             span for span in written if normalize(text.text[span[0] : span[1]])
         )
+
+
+COMMON_WORDS_RULE = """\
+id: common-words
+title: Iraq and what was said of it
+severity: high
+terms:
+  place: {words: [العراق, بغداد, Iraq]}
+  said: {words: [قال, أعلن, أكد, said]}
+match: {all: [place, said]}
+"""
+
+
+def test_hits_read_an_item_at_a_time_are_those_of_the_item_matched_alone(
+    tmp_path: Path, shipped_rules: list[Rule]
+) -> None:
+    # A rule judged by where its groups were found has its hits located when they are
+    # read, in its own item's words, not the batch's.
+    (tmp_path / "common.yaml").write_text(COMMON_WORDS_RULE, encoding="utf-8")
+    matcher = Matcher([*shipped_rules, *load_rules([tmp_path])])
+    batch_items = [*items(), *items()[::-1]]
+    together = matcher.match_many(batch_items)
+    alone = [matcher.match(item) for item in batch_items]
+    assert together == alone  # matches compare by their hits, read here one by one
+    common = [
+        n for n, matches in enumerate(together) if any(m.rule == "common-words" for m in matches)
+    ]
+    assert len(common) > 2 and common[-1] > len(batch_items) // 2
