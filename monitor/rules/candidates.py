@@ -9,6 +9,10 @@ fields it counts in there, and towards one clause.
 Clauses are counted for all the items of a batch at once, from the table of where each
 group was found. An `any` counted as a clause of its own keeps out rules that would be
 judged and fail: at 10,000 generated rules, more than half of those judged before.
+
+A rule's groups are numbered by clause (`clause_order`), so the table, read row by row,
+meets each item's clauses in order: counting them is reading runs, with no sorting and
+no table of every item by every clause (at 10,000 rules, 12 MB a batch of feed items).
 """
 
 from __future__ import annotations
@@ -43,6 +47,13 @@ def clauses(rule: Rule) -> list[Clause]:
     return found
 
 
+def clause_order(rule: Rule) -> list[int]:
+    """The rule's groups (by their place in it) in the order they are numbered: those of
+    its first clause, then of the next, then those in no clause."""
+    placed = [local for counted, _ in clauses(rule) for local in sorted(counted)]
+    return placed + [local for local in range(len(rule.groups)) if local not in placed]
+
+
 class CandidateIndex:
     """Each group's clause and fields, each clause's rule and least count."""
 
@@ -70,6 +81,8 @@ class CandidateIndex:
         """Of each clause, its rule: a rule's clauses are numbered one after another."""
         self._least = np.array(least, np.intp)
         self._rule_clauses = np.bincount(self._clause_rule, minlength=len(rules))
+        if (np.diff(self._group_clause[self._counted_in != 0]) < 0).any():
+            raise ValueError("groups must be numbered by rule and clause (see clause_order)")
 
     def candidates(self, batch: ScanBatch) -> list[list[int]]:
         """For each item of the batch, the rules worth judging on it, in order."""
@@ -77,33 +90,32 @@ class CandidateIndex:
         cells = np.flatnonzero(found.reshape(-1) != 0)
         items, present = np.divmod(cells, groups)
         counted = (found.reshape(-1)[cells] & self._counted_in[present]) != 0
-        met = self._met(items[counted], self._group_clause[present[counted]], len(found))
+        met = self._met(items[counted], self._group_clause[present[counted]])
         forbidden = self._forbids[present]
-        ruled_out = np.sort(items[forbidden] * self._rules + self._group_rule[present[forbidden]])
+        # In order, by item then group, so by rule: groups are numbered by rule.
+        ruled_out = items[forbidden] * self._rules + self._group_rule[present[forbidden]]
         chosen = met[~_among(met, ruled_out)]
         item_of, rule_of = np.divmod(chosen, self._rules)
         ends = np.bincount(item_of, minlength=len(found)).cumsum().tolist()
         listed: list[int] = rule_of.tolist()
         return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
 
-    def _met(self, items: Ints, clause_of: Ints, count: int) -> Ints:
+    def _met(self, items: Ints, clause_of: Ints) -> Ints:
         """The cells (item × rule) of rules whose every clause is met, in order, given each
-        group counted: its item and its clause."""
+        group counted, in order: its item and its clause."""
         clauses = len(self._clause_rule)
-        owners = items * clauses + clause_of
-        counts = np.bincount(owners, minlength=count * clauses)
-        met, _ = _runs(owners[counts[owners] >= self._least[clause_of]])
+        owners, counts = _runs(items * clauses + clause_of)
+        met = owners[counts >= self._least[owners % clauses]]
         item_of, clause_met = np.divmod(met, clauses)
-        # By item, then clause; a rule's clauses are numbered one after another, so by rule.
+        # A rule's clauses are numbered one after another: by item then clause is by rule.
         cells, runs = _runs(item_of * self._rules + self._clause_rule[clause_met])
         complete: Ints = cells[runs == self._rule_clauses[cells % self._rules]]
         return complete
 
 
-def _runs(values: Ints) -> tuple[Ints, Ints]:
-    """The distinct `values` in order, and how many times each occurs: as np.unique gives
-    them, several times faster on the few thousand values of a batch."""
-    ordered = np.sort(values)
+def _runs(ordered: Ints) -> tuple[Ints, Ints]:
+    """The distinct values of `ordered` (non-negative, in order), and how many times each
+    occurs."""
     starts = np.flatnonzero(np.diff(ordered, prepend=-1))
     return ordered[starts], np.diff(starts, append=len(ordered))
 

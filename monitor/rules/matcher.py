@@ -23,7 +23,7 @@ from itertools import compress
 from operator import itemgetter
 
 from monitor.item import Item, field_texts
-from monitor.rules.candidates import CandidateIndex
+from monitor.rules.candidates import CandidateIndex, clause_order
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
@@ -91,12 +91,8 @@ class Matcher:
         self._pattern_terms: list[int] = []
         sources: list[str] = []
         for rule_index, rule in enumerate(self.rules):
-            self._rule_groups.append([])
-            for local, group in enumerate(rule.groups):
-                gid = len(self._owner)
-                self._owner.append((rule_index, local))
-                self._rule_groups[rule_index].append(gid)
-                self._group_terms.append([])
+            gids = self._number_groups(rule_index, rule)
+            for gid, group in zip(gids, rule.groups, strict=True):
                 for term in group.terms:
                     self._add_term(term.keys, gid)
                 for pattern in group.patterns:
@@ -144,6 +140,19 @@ class Matcher:
         self._sentence_rules = {
             index for index, rule in enumerate(self.rules) if rule.expression.uses_sentences()
         }
+
+    def _number_groups(self, rule_index: int, rule: Rule) -> list[int]:
+        """Give the rule's groups ids after the last rule's, by clause (see
+        candidates.clause_order); the id of each, in the rule's order."""
+        order = clause_order(rule)
+        first = len(self._owner)
+        gids = [0] * len(order)
+        for number, local in enumerate(order):
+            gids[local] = first + number
+        self._owner += [(rule_index, local) for local in order]
+        self._group_terms += [[] for _ in order]
+        self._rule_groups.append(gids)
+        return gids
 
     def _add_term(self, keys: tuple[str, ...], gid: int) -> None:
         term = self._term_ids.get(keys)

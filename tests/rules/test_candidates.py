@@ -3,6 +3,8 @@ hold keeps out the rules it fails."""
 
 from __future__ import annotations
 
+import itertools
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,9 @@ import pytest
 from monitor.item import Item
 from monitor.rules.candidates import CandidateIndex, clauses
 from monitor.rules.expression import ALL_FIELDS
+from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
+from monitor.rules.rule import Rule
 from tests.rules.test_predicate import EXPRESSIONS, NEAR, every_finding, hits_of, rule_of
 
 CHOICES = [
@@ -63,3 +67,72 @@ def test_a_rule_whose_any_fails_is_not_judged(tmp_path: Path) -> None:
     batch = matcher._scan_batch(items)
     assert index.candidates(batch) == [[], [0], [0], [0], []]  # `none` is judged later
     assert [bool(matcher.match(item)) for item in items] == [False, True, True, False, False]
+
+
+INTERLEAVED = [
+    "{all: [{any: [a, c]}, b]}",
+    "{all: [{any: [a, c]}, b], none: [{all: [c], in: title}]}",
+    "{all: [c, {any: [b, a], in: [title, lead]}]}",
+    "{all: [{any: [b, c], in: title}, a]}",
+    "{all: [{any: [a, c]}, {any: [b, c]}]}",
+]
+"""Rules whose clauses name their groups out of the order the rule gives them in."""
+
+WORDS = ("alpha", "beta", "gamma")
+
+
+def rules_of(tmp_path: Path, matches: list[str]) -> list[Rule]:
+    for number, match in enumerate(matches):
+        text = f"""
+            id: r{number:02d}
+            title: R
+            terms:
+              a: {{words: [alpha], weight: 2}}
+              b: [beta]
+              c: [gamma]
+            match: {match}
+        """
+        (tmp_path / f"r{number:02d}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    return load_rules([tmp_path])
+
+
+def every_placing() -> list[Item]:
+    """An item for each choice of the words in its title and in its body."""
+    subsets = [
+        [word for word, on in zip(WORDS, mask, strict=True) if on]
+        for mask in itertools.product((0, 1), repeat=len(WORDS))
+    ]
+    return [
+        Item(id=f"{n}", title=" ".join(["news", *title]), content=" ".join(["text", *body]))
+        for n, (title, body) in enumerate(itertools.product(subsets, subsets))
+    ]
+
+
+def test_candidates_are_the_rules_whose_clauses_are_met_in_any_group_order(
+    tmp_path: Path,
+) -> None:
+    matcher = Matcher(rules_of(tmp_path, INTERLEAVED + CHOICES))
+    items = every_placing()
+    expected = []
+    for item in items:
+        found = matcher.scan(item).found_bytes()
+        expected.append(
+            [
+                index
+                for index, (rule, gids) in enumerate(
+                    zip(matcher.rules, matcher._rule_groups, strict=True)
+                )
+                if all(met(clause, tuple(found[gid] for gid in gids)) for clause in clauses(rule))
+                and not any(found[gids[local]] for local in rule.expression.forbidden_groups())
+            ]
+        )
+    candidates = matcher._candidates.candidates(matcher._scan_batch(items))
+    assert candidates == expected
+    assert any(len(rules) > 3 for rules in candidates)
+
+
+def test_groups_numbered_out_of_clause_order_are_refused(tmp_path: Path) -> None:
+    rules = rules_of(tmp_path, INTERLEAVED[:1])
+    with pytest.raises(ValueError, match="numbered by rule and clause"):
+        CandidateIndex(rules, [[0, 1, 2]])
+    assert Matcher(rules)._rule_groups == [[1, 0, 2]]
