@@ -51,6 +51,9 @@ _TEXT_FIELDS = np.array([TITLE, 0, LEAD, 0, LEAD | BODY, BODY, 0], np.uint8)
 separator, the body's opening words when they are the lead, the rest of the body, and the
 separator before the next item."""
 
+_FIELD_VALUES = sorted(set(_TEXT_FIELDS.tolist()) - {0})
+"""The field bits a word may have: title, lead, body, or the body's opening as the lead."""
+
 _FIELD_OF_BITS = {
     TITLE: ItemField.TITLE,
     LEAD: ItemField.LEAD,
@@ -287,7 +290,7 @@ class ScanBatch:
     def _mark_words(self) -> None:
         groups, owners = self.index.groups.gather(self.ids)
         cells = self._item_of[owners] * self._groups + groups
-        np.bitwise_or.at(self.found.reshape(-1), cells, self.fields[owners])
+        _mark(self.found, cells, self.fields[owners])
 
     def _find_phrases(self) -> None:
         ids, index = self.ids, self.index
@@ -493,4 +496,16 @@ class ScanBatch:
         groups, owners = self.index.groups_of_terms.gather(np.array(terms, np.intp))
         at = np.array(firsts, np.intp)[owners]
         cells = self._item_of[at] * self._groups + groups
-        np.bitwise_or.at(self.found.reshape(-1), cells, self.fields[at])
+        _mark(self.found, cells, self.fields[at])
+
+
+def _mark(found: npt.NDArray[np.uint8], cells: Ints, bits: npt.NDArray[np.uint8]) -> None:
+    """`found`'s `cells` or'ed with their `bits`, a cell given any number of times: a word's
+    bits are one of four values, and with one value at a time a cell given twice is
+    written the same twice, in a plain indexed write (at 10,000 rules, half the time of
+    np.bitwise_or.at on the 100,000 cells of a batch of feed items)."""
+    flat = found.reshape(-1)
+    for value in _FIELD_VALUES:
+        at = cells[bits == value]
+        if len(at):
+            flat[at] |= value
