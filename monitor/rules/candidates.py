@@ -18,11 +18,13 @@ no table of every item by every clause (at 10,000 rules, 12 MB a batch of feed i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import product
 
 import numpy as np
 import numpy.typing as npt
 
 from monitor.rules.expression import ALL_FIELDS, FieldsOf
+from monitor.rules.predicate import condition_source, rule_predicate
 from monitor.rules.ragged import Ints
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ScanBatch
@@ -52,6 +54,54 @@ def clause_order(rule: Rule) -> list[int]:
     its first clause, then of the next, then those in no clause."""
     placed = [local for counted, _ in clauses(rule) for local in sorted(counted)]
     return placed + [local for local in range(len(rule.groups)) if local not in placed]
+
+
+SETTLED_GROUPS = 4
+"""Rules of up to this many groups are tried on every finding (8 ** 4 of them) to tell
+whether their clauses settle them."""
+
+Shape = tuple[str, int, tuple[tuple[tuple[tuple[int, int], ...], int], ...], tuple[int, ...]]
+"""Of a rule: its condition's source, its count of groups, its clauses and forbidden
+groups."""
+
+
+class Settled:
+    """Tells the rules that hold by where their groups were found (their predicate,
+    monitor.rules.predicate) exactly when they are candidates: their clauses met and no
+    group they forbid found. A candidate of those needs no other test on the fields its
+    groups were found in. Told by trying every finding, once for each shape of rule."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[Shape, bool] = {}
+
+    def __call__(self, rule: Rule) -> bool:
+        count = len(rule.groups)
+        if count > SETTLED_GROUPS or rule.spec.threshold is not None:
+            return False
+        shape: Shape = (
+            condition_source(rule, range(count)),
+            count,
+            tuple((tuple(sorted(groups.items())), least) for groups, least in clauses(rule)),
+            tuple(sorted(rule.expression.forbidden_groups())),
+        )
+        settled = self._shapes.get(shape)
+        if settled is None:
+            settled = self._shapes[shape] = _settled(rule, shape)
+        return settled
+
+
+def _settled(rule: Rule, shape: Shape) -> bool:
+    _, count, rule_clauses, forbidden = shape
+    predicate = rule_predicate(rule, range(count))
+    for found in product(range(ALL_FIELDS + 1), repeat=count):
+        met = all(
+            sum(bool(found[group] & fields) for group, fields in groups) >= least
+            for groups, least in rule_clauses
+        )
+        candidate = met and not any(found[group] for group in forbidden)
+        if bool(predicate(bytes(found))) != candidate:
+            return False
+    return True
 
 
 class CandidateIndex:

@@ -23,7 +23,7 @@ from itertools import compress
 from operator import itemgetter
 
 from monitor.item import Item, field_texts
-from monitor.rules.candidates import CandidateIndex, clause_order
+from monitor.rules.candidates import CandidateIndex, Settled, clause_order
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
@@ -104,10 +104,12 @@ class Matcher:
         words.difference_update(self._pattern_terms)
         self._group_words = [frozenset(words.intersection(terms)) for terms in self._group_terms]
         self._group_names = [self.rules[rule].groups[local].name for rule, local in self._owner]
+        settled = Settled()
         self._predicates = [
-            rule_predicate(rule, groups)
+            None if settled(rule) else rule_predicate(rule, groups)
             for rule, groups in zip(self.rules, self._rule_groups, strict=True)
         ]
+        """Of each rule, its predicate; None when being a candidate settles it."""
         self._candidates = CandidateIndex(self.rules, self._rule_groups)
         self._unfiltered = [_accepts_every_item(rule) for rule in self.rules]
         self._near_tests = [
@@ -220,7 +222,7 @@ class Matcher:
         return [
             rule_index
             for rule_index in candidates
-            if predicates[rule_index](found)
+            if ((predicate := predicates[rule_index]) is None or predicate(found))
             and (unfiltered[rule_index] or rules[rule_index].accepts(item, language))
         ]
 

@@ -32,11 +32,18 @@ def anchor_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
     return _compiled(rule, group_ids, rule.anchor_mask)
 
 
-def _compiled(rule: Rule, group_ids: Sequence[int], scope: int) -> Predicate:
+def condition_source(rule: Rule, group_ids: Sequence[int], scope: int = ALL_FIELDS) -> str:
+    """The Python source of the rule's expression on the fields of `scope`, with its group
+    i found in the fields `m[group_ids[i]]`; the same for rules of one shape."""
+
     def found(group: int, mask: int) -> str:
         return f"m[{group_ids[group]}] & {mask} != 0"
 
-    source = rule.expression.condition(scope, ALL_FIELDS, found)
+    return rule.expression.condition(scope, ALL_FIELDS, found)
+
+
+def _compiled(rule: Rule, group_ids: Sequence[int], scope: int) -> Predicate:
+    source = condition_source(rule, group_ids, scope)
     predicate: Predicate = eval(f"lambda m: {source}", {"__builtins__": {}})
     return predicate
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from monitor.item import Item
-from monitor.rules.candidates import CandidateIndex, clauses
+from monitor.rules.candidates import CandidateIndex, Settled, clauses
 from monitor.rules.expression import ALL_FIELDS
 from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
+from monitor.rules.predicate import rule_predicate
 from monitor.rules.rule import Rule
 from tests.rules.test_predicate import EXPRESSIONS, NEAR, every_finding, hits_of, rule_of
 
@@ -136,3 +137,31 @@ def test_groups_numbered_out_of_clause_order_are_refused(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="numbered by rule and clause"):
         CandidateIndex(rules, [[0, 1, 2]])
     assert Matcher(rules)._rule_groups == [[1, 0, 2]]
+
+
+def test_rules_whose_clauses_settle_them_are_told_apart(tmp_path: Path) -> None:
+    settled = Settled()
+    kinds = {
+        "{all: [a, b]}": True,
+        "{all: [a, b], none: [c]}": True,
+        "{all: [a, {any: [b, c]}], in: [title, lead]}": True,
+        "{any: [{all: [a, b]}, c]}": False,  # a alone makes it a candidate
+        "{all: [a, b], none: [{all: [c], in: title}]}": False,  # c in the body does not forbid
+    }
+    for number, (match, expected) in enumerate(kinds.items()):
+        folder = tmp_path / f"{number}"
+        folder.mkdir()
+        (rule,) = rules_of(folder, [match])
+        assert settled(rule) is expected, match
+
+
+def test_rules_settled_by_their_clauses_match_as_when_tested_in_full(tmp_path: Path) -> None:
+    rules = rules_of(tmp_path, EXPRESSIONS + NEAR + CHOICES + INTERLEAVED)
+    settled, tested = Matcher(rules), Matcher(rules)
+    tested._predicates = [
+        rule_predicate(rule, gids) for rule, gids in zip(rules, tested._rule_groups, strict=True)
+    ]
+    assert 0 < settled._predicates.count(None) < len(rules)
+    items = every_placing()
+    assert settled.match_many(items) == tested.match_many(items)
+    assert sum(map(len, settled.match_many(items))) > len(items)
