@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from functools import partial
-from itertools import compress
 from operator import itemgetter
 
 from monitor.item import Item, field_texts
@@ -28,7 +27,7 @@ from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
-from monitor.rules.predicate import anchor_predicate, rule_predicate
+from monitor.rules.predicate import anchor_predicate, rule_predicate, score_of
 from monitor.rules.proximity import near_tests, settled_by_tests
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
@@ -133,8 +132,8 @@ class Matcher:
             for rule, groups, exact in zip(self.rules, self._rule_groups, self._exact, strict=True)
         ]
         """Of each exact anchored rule, whether it holds on its anchor's fields."""
-        self._weights = [tuple(group.weight for group in rule.groups) for rule in self.rules]
-        """Of each rule, its groups' weights, in the order of its groups' ids."""
+        self._scores = list(map(score_of, self.rules, self._rule_groups))
+        """Of each rule, its score by the fields its groups were found in."""
         self._said = [
             (rule.id, rule.spec.severity, rule.spec.mention_severity) for rule in self.rules
         ]
@@ -318,8 +317,7 @@ class Matcher:
         tests, which passed): its score and whether it alerts follow from the fields each
         group was found in, as `_judge_located` would find them."""
         found = scan.found_bytes()
-        was_found = map(found.__getitem__, self._rule_groups[rule_index])
-        score = float(sum(compress(self._weights[rule_index], was_found)))
+        score = self._scores[rule_index](found)
         on_anchor = self._alerts_by_fields[rule_index]
         alert = on_anchor is None or on_anchor(found)
         rule_id, severity, mention = self._said[rule_index]

@@ -17,6 +17,9 @@ from monitor.rules.rule import Rule
 Predicate = Callable[[bytes], bool]
 """(the field bits of every group, one byte each) -> whether the rule may match."""
 
+Score = Callable[[bytes], float]
+"""(the field bits of every group, one byte each) -> the weights of the groups found."""
+
 
 def rule_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
     """The rule's expression, `group_ids[i]` standing for its group i; False is final."""
@@ -24,6 +27,15 @@ def rule_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
     if rule.spec.threshold is None:
         return predicate
     return _with_threshold(predicate, rule.spec.threshold, rule, group_ids)
+
+
+def score_of(rule: Rule, group_ids: Sequence[int]) -> Score:
+    """The sum of the weights of the rule's groups found, added in the rule's order, as a
+    match's score is."""
+    weights = zip(group_ids, rule.groups, strict=True)
+    added = " + ".join(f"({group.weight!r} if m[{gid}] else 0.0)" for gid, group in weights)
+    score: Score = eval(f"lambda m: float(0 + {added})", {"__builtins__": {"float": float}})
+    return score
 
 
 def anchor_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:

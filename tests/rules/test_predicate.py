@@ -11,7 +11,7 @@ import pytest
 from monitor.item import ItemField
 from monitor.rules.expression import ALL_FIELDS, TermHit
 from monitor.rules.loader import load_rules
-from monitor.rules.predicate import rule_predicate
+from monitor.rules.predicate import rule_predicate, score_of
 from monitor.rules.rule import Rule
 
 PLACES = {1: (ItemField.TITLE, 0), 2: (ItemField.LEAD, 1), 4: (ItemField.BODY, 2)}
@@ -99,3 +99,25 @@ def test_threshold_counts_the_weights_of_groups_found(tmp_path: Path) -> None:
     assert predicate(bytes([1, 4, 0]))  # a (2) + b (1)
     assert not predicate(bytes([0, 4, 2]))  # b + c
     assert not predicate(bytes([1, 0, 0]))
+
+
+def test_a_score_adds_the_weights_of_the_groups_found_in_the_rules_order(tmp_path: Path) -> None:
+    text = """
+        id: weighted
+        title: W
+        terms:
+          a: {words: [alpha], weight: 0.1}
+          b: {words: [beta], weight: 0.2}
+          c: {words: [gamma], weight: 0.7}
+        match: {any: [a, b, c]}
+    """
+    (tmp_path / "w.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    (rule,) = load_rules([tmp_path])
+    score = score_of(rule, [7, 3, 5])
+    weights = [group.weight for group in rule.groups]
+    for found in every_finding():
+        fields = bytearray(8)
+        fields[7], fields[3], fields[5] = found
+        expected = float(sum(w for w, bits in zip(weights, found, strict=True) if bits))
+        assert score(bytes(fields)) == expected, found
+    assert score(bytes([0, 0, 0, 1, 0, 1, 0, 1])) == 0.1 + 0.2 + 0.7 != 0.1 + (0.2 + 0.7)
