@@ -1,6 +1,7 @@
 """A worker's warm-up: the vocabulary learned once, so that matching items of common
 words learns nothing more (what a forked work-horse would otherwise learn and forget),
-apprise's services loaded, and a `monitor work` that warms up still matching as before."""
+the tables of story entries and apprise's services loaded, and a `monitor work` that
+warms up still matching as before."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from monitor.keyspace import Keyspace
 from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
 from monitor.sender import load_services
+from monitor.text.fingerprint import inverse_frequencies
+from monitor.text.gazetteer import gazetteer
 from tests.conftest import ALJAZEERA, RULES_DIR
 from tests.processes import env_for, start_monitor, stop, submit, wait_until
 from workers.warmup import vocabulary, warm_up
@@ -31,12 +34,15 @@ def test_the_vocabulary_is_words_only() -> None:
 def test_after_warming_up_common_words_are_known_already() -> None:
     matcher = Matcher(load_rules([RULES_DIR]))
     thresholds = gc.get_threshold()
+    gazetteer.cache_clear()
+    inverse_frequencies.cache_clear()
     took = warm_up(matcher)
     frozen = gc.get_freeze_count()
     gc.unfreeze()
     gc.set_threshold(*thresholds)
     assert took > 0 and frozen > 0
     assert load_services.cache_info().currsize == 1
+    assert gazetteer.cache_info().currsize == inverse_frequencies.cache_info().currsize == 1
     known = len(matcher._spellings)
     common = vocabulary()[1000:1400]
     matcher.match_many([Item(id="common", title=" ".join(common), source="x")])

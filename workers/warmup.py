@@ -1,7 +1,8 @@
 """What a worker loads once, before its first job: the spellings of the words most news
 items bring (the shipped vocabulary, with the matcher's character tables), so that its
-matching starts knowing them, and apprise's services, so that its first delivery does not
-wait for them.
+matching starts knowing them; the gazetteer and word frequencies that story entries are
+made with, so that its first alert does not wait for them (60 ms); and apprise's
+services, so that its first delivery does not wait for them.
 
 A worker warms up when it will work long enough to gain from it: always unless it works
 in bursts, and then when a replay's worth of jobs waits."""
@@ -19,6 +20,8 @@ from monitor.heap import settle
 from monitor.item import Item
 from monitor.rules.matcher import Matcher
 from monitor.sender import load_services
+from monitor.text.fingerprint import inverse_frequencies
+from monitor.text.gazetteer import gazetteer
 
 WORDS_PER_ITEM = 200
 """Vocabulary words per item learned: about a feed item's length."""
@@ -29,9 +32,12 @@ worker that works one burst."""
 
 
 def warm_up(matcher: Matcher) -> float:
-    """Learn the vocabulary into `matcher` and load apprise's services; the seconds it took."""
+    """Learn the vocabulary into `matcher`, load the tables of story entries and apprise's
+    services; the seconds it took."""
     began = time.perf_counter()
     matcher.learn(list(_vocabulary_items()))
+    gazetteer()
+    inverse_frequencies()
     load_services()
     # What lives as long as the worker is left out of every later collection's walk (and
     # of the pages a forked work-horse would copy by walking them).
