@@ -4,7 +4,6 @@ hold keeps out the rules it fails."""
 from __future__ import annotations
 
 import itertools
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,14 @@ from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
 from monitor.rules.predicate import rule_predicate
 from monitor.rules.rule import Rule
-from tests.rules.test_predicate import EXPRESSIONS, NEAR, every_finding, hits_of, rule_of
+from tests.rules.test_predicate import (
+    EXPRESSIONS,
+    NEAR,
+    every_finding,
+    hits_of,
+    rule_of,
+    rule_text,
+)
 
 CHOICES = [
     "{all: [a, {any: [b, c]}]}",
@@ -84,16 +90,8 @@ WORDS = ("alpha", "beta", "gamma")
 
 def rules_of(tmp_path: Path, matches: list[str]) -> list[Rule]:
     for number, match in enumerate(matches):
-        text = f"""
-            id: r{number:02d}
-            title: R
-            terms:
-              a: {{words: [alpha], weight: 2}}
-              b: [beta]
-              c: [gamma]
-            match: {match}
-        """
-        (tmp_path / f"r{number:02d}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+        text = rule_text(match, f"r{number:02d}")
+        (tmp_path / f"r{number:02d}.yaml").write_text(text, encoding="utf-8")
     return load_rules([tmp_path])
 
 

@@ -33,9 +33,10 @@ NEAR = [
 ]
 
 
-def rule_of(tmp_path: Path, match: str, extra: str = "") -> Rule:
+def rule_text(match: str, rule_id: str = "r") -> str:
+    """A rule of three groups, a (alpha, weight 2), b (beta) and c (gamma), as YAML."""
     text = f"""
-        id: r
+        id: {rule_id}
         title: R
         terms:
           a: {{words: [alpha], weight: 2}}
@@ -43,7 +44,11 @@ def rule_of(tmp_path: Path, match: str, extra: str = "") -> Rule:
           c: [gamma]
         match: {match}
     """
-    (tmp_path / "r.yaml").write_text(textwrap.dedent(text) + extra, encoding="utf-8")
+    return textwrap.dedent(text)
+
+
+def rule_of(tmp_path: Path, match: str, extra: str = "") -> Rule:
+    (tmp_path / "r.yaml").write_text(rule_text(match) + extra, encoding="utf-8")
     (rule,) = load_rules([tmp_path])
     return rule
 
