@@ -126,3 +126,20 @@ def test_a_score_adds_the_weights_of_the_groups_found_in_the_rules_order(tmp_pat
         expected = float(sum(w for w, bits in zip(weights, found, strict=True) if bits))
         assert score(bytes(fields)) == expected, found
     assert score(bytes([0, 0, 0, 1, 0, 1, 0, 1])) == 0.1 + 0.2 + 0.7 != 0.1 + (0.2 + 0.7)
+
+
+def test_a_score_takes_any_weight(tmp_path: Path) -> None:
+    text = """
+        id: unbounded
+        title: U
+        terms:
+          a: {words: [alpha], weight: .inf}
+          b: {words: [beta], weight: -1.0e+300}
+          c: {words: [gamma], weight: 2.5}
+        match: {any: [a, b, c]}
+    """
+    (tmp_path / "u.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    (rule,) = load_rules([tmp_path])
+    score = score_of(rule, [0, 1, 2])
+    assert score(bytes([1, 1, 0])) == float("inf")
+    assert score(bytes([0, 1, 1])) == -1e300 + 2.5
