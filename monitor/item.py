@@ -77,6 +77,12 @@ def _lead_length(body: str) -> int:
     return opening_length(body)
 
 
+def forget_leads() -> None:
+    """Forget the leads worked out so far, as a worker's next job finds them: new items'
+    bodies are not among them."""
+    _lead_length.cache_clear()
+
+
 def detect_language(item: Item) -> str:
     """`ar` when Arabic letters outnumber Latin ones in the item's opening, else `en`."""
     sample = f"{item.title} {item.summary[:1000]} {item.content[:1000]}".encode()

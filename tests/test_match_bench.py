@@ -1,5 +1,6 @@
 """The matcher benchmark gives every figure `monitor bench match` prints, on a slice of the
-corpus, and its Aho-Corasick baseline counts what it should."""
+corpus; its Aho-Corasick baseline counts what it should, and the matcher works out the
+leads of new items, as a worker does."""
 
 from __future__ import annotations
 
@@ -7,8 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from monitor.bench.match import automaton_count, automaton_terms, figures, term_automaton
+import monitor.item
+from monitor.bench.match import (
+    Corpus,
+    automaton_count,
+    automaton_terms,
+    figures,
+    term_automaton,
+    time_matcher,
+    time_matcher_warm,
+)
+from monitor.item import Item
+from monitor.queue import BATCH_SIZE
 from monitor.rules.loader import load_rules
+from monitor.rules.matcher import Matcher
 from monitor.text.normalizer import normalize
 from tests.conftest import ALJAZEERA, RULES_DIR
 
@@ -56,3 +69,31 @@ def test_the_automaton_finds_every_occurrence_of_every_term(tmp_path: Path) -> N
     assert automaton_terms(rules) == {normalize("غزة"), normalize("وقف إطلاق النار"), "gaza"}
     # غزة twice (once inside بغزة: no clitics, no boundaries), the phrase once, gaza once
     assert count == 4
+
+
+def test_each_job_of_a_warm_pass_works_out_its_items_leads_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "id: r\ntitle: T\nterms:\n  a: [talks]\n  b: [Baghdad]\nmatch: {all: [a, b]}\n",
+        encoding="utf-8",
+    )
+    items = [
+        Item(id=f"i{n}", title=f"Report {n}", summary=f"Talks in Baghdad, round {n}. More later.")
+        for n in range(BATCH_SIZE + 50)
+    ]
+    matcher = Matcher(load_rules([tmp_path]))
+    order = list(range(len(items)))
+    time_matcher("cold", matcher, Corpus.of(items), order)
+    leads: list[str] = []
+
+    def counted(body: str) -> int:
+        leads.append(body)
+        return 20
+
+    monkeypatch.setattr(monitor.item, "opening_length", counted)
+
+    timing = time_matcher_warm(matcher, Corpus.of(items), order, budget=0.05)
+
+    assert timing.items >= BATCH_SIZE
+    assert len(leads) == timing.items
