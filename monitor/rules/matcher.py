@@ -17,8 +17,9 @@ item by item.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from functools import partial
+from itertools import repeat
 from operator import itemgetter
 
 from monitor.item import Item, field_texts
@@ -28,7 +29,7 @@ from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import anchor_predicate, rule_predicate, score_of
-from monitor.rules.proximity import near_tests, settled_by_tests
+from monitor.rules.proximity import PairedNears, near_tests, settled_by_tests
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
 from monitor.rules.spellings import SpellingIndex
@@ -118,20 +119,38 @@ class Matcher:
         self._exact = [rule.expression.exact() for rule in self.rules]
         """Rules judged by where their groups were found alone: their hits are found when
         first read (see Match), most never are."""
+        self._paired = PairedNears(
+            self._near_tests, [rule.anchor_mask for rule in self.rules], len(self._term_groups)
+        )
         self._by_tests = [
             not exact
             and bool(tests)
-            and rule.anchor_mask == ALL_FIELDS
             and settled_by_tests(rule.expression)
-            for rule, exact, tests in zip(self.rules, self._exact, self._near_tests, strict=True)
+            and (rule.anchor_mask == ALL_FIELDS or not rest)
+            for rule, exact, tests, rest in zip(
+                self.rules, self._exact, self._near_tests, self._paired.rest, strict=True
+            )
         ]
-        """Rules without an anchor that hold when their predicate does and their near tests
-        pass: judged as the exact ones, once their nears are tested."""
+        """Rules that hold when their predicate does and their near tests pass, and alert
+        when they hold on their anchor's fields as well: judged as the exact ones, once
+        their nears are tested (an anchored one's by the tests of two groups alone)."""
+        self._placed = [
+            not exact and not (by_tests and not rest)
+            for exact, by_tests, rest in zip(
+                self._exact, self._by_tests, self._paired.rest, strict=True
+            )
+        ]
+        """Rules judged on where their terms stand, whose words are located first."""
         self._alerts_by_fields = [
-            anchor_predicate(rule, groups) if exact and rule.anchor_mask != ALL_FIELDS else None
-            for rule, groups, exact in zip(self.rules, self._rule_groups, self._exact, strict=True)
+            anchor_predicate(rule, groups)
+            if (exact or by_tests) and rule.anchor_mask != ALL_FIELDS
+            else None
+            for rule, groups, exact, by_tests in zip(
+                self.rules, self._rule_groups, self._exact, self._by_tests, strict=True
+            )
         ]
-        """Of each exact anchored rule, whether it holds on its anchor's fields."""
+        """Of each anchored rule judged by fields, whether it may hold on its anchor's
+        fields (exactly, for an exact one)."""
         self._scores = list(map(score_of, self.rules, self._rule_groups))
         """Of each rule, its score by the fields its groups were found in."""
         self._said = [
@@ -195,22 +214,32 @@ class Matcher:
         for batch_items in batches(items):
             batch = self._scan_batch(batch_items)
             scans = batch.item_scans()
-            candidates = self._candidates.candidates(batch)
-            possible = list(map(self._possible, batch_items, scans, candidates))
-            exact = self._exact
+            possible, quiet = self._worth_judging(batch, batch_items, scans)
+            placed = self._placed
             batch.locate(
                 {
-                    n: self._words_to_locate([rule for rule in rules if not exact[rule]], scans[n])
+                    n: self._words_to_locate([rule for rule in rules if placed[rule]], scans[n])
                     for n, rules in enumerate(possible)
                     if rules
                 }
             )
-            if any(possible):
-                batch.keep_terms()
-            for scan, rules in zip(scans, possible, strict=True):
-                matches = map(self._judge, rules, [scan] * len(rules))
+            for scan, rules, unheard in zip(scans, possible, quiet, strict=True):
+                matches = map(self._judge, rules, repeat(scan), repeat(unheard))
                 found.append([match for match in matches if match is not None])
         return found
+
+    def _worth_judging(
+        self, batch: ScanBatch, items: Sequence[Item], scans: Sequence[ItemScan]
+    ) -> tuple[list[list[int]], Sequence[Set[int]]]:
+        """Of each item, the rules that may hold by the fields their groups were found in
+        and by their tests of two groups; and of those, the anchored ones whose tests fail
+        on their anchor's fields."""
+        candidates = self._candidates.candidates(batch)
+        possible = list(map(self._possible, items, scans, candidates))
+        if not any(possible):
+            return possible, [frozenset()] * len(possible)
+        batch.keep_terms()
+        return self._paired.passing(batch, possible)
 
     def _possible(self, item: Item, scan: ItemScan, candidates: list[int]) -> list[int]:
         """The candidates that may hold by the fields their groups were found in, and whose
@@ -297,29 +326,31 @@ class Matcher:
         self._locate([rule_index], scan)
         return self._judge_located(rule_index, scan)
 
-    def _judge(self, rule_index: int, scan: ItemScan) -> Match | None:
-        """`evaluate` of a rule that may hold by where its groups were found (`_possible`),
-        once its terms are located if it is not exact."""
+    def _judge(self, rule_index: int, scan: ItemScan, quiet: Set[int]) -> Match | None:
+        """`evaluate` of a rule that may hold by where its groups were found (`_possible`)
+        and whose tests of two groups passed, once its terms are located if it is judged on
+        them; `quiet`: the rules whose tests failed on their anchor's fields."""
         if self._exact[rule_index]:
             return self._judge_by_fields(rule_index, scan)
-        tests = self._near_tests[rule_index]
+        tests = self._paired.rest[rule_index]
         if tests:
             occurrences = scan.occurrences
             for test in tests:
                 if not test.may_hold(occurrences):
                     return None
         if self._by_tests[rule_index]:
-            return self._judge_by_fields(rule_index, scan)
+            return self._judge_by_fields(rule_index, scan, rule_index in quiet)
         return self._judge_located(rule_index, scan)
 
-    def _judge_by_fields(self, rule_index: int, scan: ItemScan) -> Match:
+    def _judge_by_fields(self, rule_index: int, scan: ItemScan, quiet: bool = False) -> Match:
         """The match of an exact rule whose predicate holds (or one settled by its near
         tests, which passed): its score and whether it alerts follow from the fields each
-        group was found in, as `_judge_located` would find them."""
+        group was found in, as `_judge_located` would find them; `quiet`: its tests failed
+        on its anchor's fields."""
         found = scan.found_bytes()
         score = self._scores[rule_index](found)
         on_anchor = self._alerts_by_fields[rule_index]
-        alert = on_anchor is None or on_anchor(found)
+        alert = not quiet and (on_anchor is None or on_anchor(found))
         rule_id, severity, mention = self._said[rule_index]
         hits = partial(self._found_hits, rule_index, scan)
         return Match(rule_id, alert, score, severity if alert else mention, hits)

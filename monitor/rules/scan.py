@@ -209,6 +209,9 @@ class ScanBatch:
         self.occurrences: list[Occurrences] = [{} for _ in sources]
         """Each item's: where each term stands (see ItemScan.occurrences)."""
         self._located: list[set[int]] = [set() for _ in sources]
+        self._placed: tuple[list[int], list[int]] = ([], [])
+        """Phrases and patterns found: each one's term and the batch place of its first
+        word."""
         """Each item's single-word terms whose places `occurrences` holds."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
         self._mark_words()
@@ -478,10 +481,29 @@ class ScanBatch:
             self._terms = self.index.terms.gather(self.ids)
         return self._terms
 
+    def term_places(self) -> tuple[Ints, Ints]:
+        """Every term found in the batch, words, phrases and patterns, and the batch place
+        of each one's first word."""
+        words, places = self.keep_terms()
+        terms, firsts = (np.array(placed, np.intp) for placed in self._placed)
+        return np.concatenate((words, terms)), np.concatenate((places, firsts))
+
+    def item_of(self, places: Ints) -> Ints:
+        """The item each batch place stands in, by its place in the batch."""
+        items: Ints = self._item_of[places]
+        return items
+
+    def text_of(self, places: Ints) -> Ints:
+        """The text each batch place stands in, numbered across the batch."""
+        texts: Ints = self._text_begins.searchsorted(places, side="right") - 1
+        return texts
+
     def _place(self, terms: list[int], firsts: list[int], lasts: list[int]) -> None:
         """Phrases or patterns found, each from word `firsts[i]` to `lasts[i]` of the batch."""
         if not terms:
             return
+        self._placed[0].extend(terms)
+        self._placed[1].extend(firsts)
         texts = self._text_begins.searchsorted(firsts, side="right") - 1
         begins = self._text_begins[texts]
         occurrences = self.occurrences

@@ -184,3 +184,53 @@ def test_same_matches_after_learning_the_vocabulary_first(
     assert len(warm._spellings) >= len(vocabulary())
     assert warm.match_many(items) == expected
     assert sum(map(len, expected)) > len(items)
+
+
+def dense_near_rules(rng: random.Random, words: list[str], count: int) -> list[dict[str, Any]]:
+    """Rules of nears over a few words, anchored or not: most hold somewhere in an item of
+    those words, and many hold in its body alone."""
+    shapes = [
+        lambda within: {"near": ["a", "b"], "within": within},
+        lambda within: {"near": ["a", "b"], "within": within, "none": ["c"]},
+        lambda within: {"all": ["a", {"near": ["b", "c"], "within": within}]},
+        lambda within: {
+            "all": [{"near": ["a", "b"], "within": within}, {"near": ["b", "c"], "within": 8}]
+        },
+        lambda within: {"near": ["a", "b", "c"], "within": within},
+    ]
+    rules = []
+    for number in range(count):
+        terms = {name: {"words": rng.sample(words, rng.randint(1, 2))} for name in "abc"}
+        rule: dict[str, Any] = {
+            "id": f"dense-{number}",
+            "title": f"Dense {number}",
+            "terms": terms,
+            "match": rng.choice(shapes)(rng.randint(1, 6)),
+        }
+        anchor = rng.choice([None, ["title"], ["title", "lead"], ["lead"]])
+        if anchor:
+            rule["anchor"] = anchor
+        rules.append(rule)
+    return rules
+
+
+def test_same_matches_where_nears_are_dense(tmp_path: Path) -> None:
+    # Nears are tested for a whole batch at once, on every field and on the anchor's.
+    rng = random.Random(11)
+    words = ["harbour", "convoy", "pipeline", "senate", "drought", "lantern", "orchard"]
+    filler = ["the", "of", "and", "said", "today", "near", "after"]
+
+    def text(low: int, high: int) -> str:
+        return " ".join(rng.choice(words + filler) for _ in range(rng.randint(low, high)))
+
+    items = [
+        Item(id=f"dense-{n}", title=text(2, 8), summary=text(0, 12), content=text(10, 60))
+        for n in range(60)
+    ]
+    matcher = Matcher(rules_of(tmp_path, dense_near_rules(rng, words, 120)))
+    anchored = {rule.id for rule in matcher.rules if rule.spec.anchor}
+    expected = [list(located_everywhere(matcher, item)) for item in items]
+    assert matcher.match_many(items) == expected
+    found = [match for matches in expected for match in matches if match.rule in anchored]
+    assert sum(match.alert for match in found) > 100  # both alerts and mentions were
+    assert sum(not match.alert for match in found) > 100  # put to the test
