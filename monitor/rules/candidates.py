@@ -153,21 +153,21 @@ class CandidateIndex:
     def _met(self, items: Ints, clause_of: Ints) -> Ints:
         """The cells (item × rule) of rules whose every clause is met, in order, given each
         group counted, in order: its item and its clause."""
-        clauses = len(self._clause_rule)
-        owners, counts = _runs(items * clauses + clause_of)
-        met = owners[counts >= self._least[owners % clauses]]
-        item_of, clause_met = np.divmod(met, clauses)
+        starts, counts = _runs(items * len(self._clause_rule) + clause_of)
+        met = starts[counts >= self._least[clause_of[starts]]]
         # A rule's clauses are numbered one after another: by item then clause is by rule.
-        cells, runs = _runs(item_of * self._rules + self._clause_rule[clause_met])
-        complete: Ints = cells[runs == self._rule_clauses[cells % self._rules]]
+        rule_of = self._clause_rule[clause_of[met]]
+        cells = items[met] * self._rules + rule_of
+        starts, runs = _runs(cells)
+        complete: Ints = cells[starts[runs == self._rule_clauses[rule_of[starts]]]]
         return complete
 
 
 def _runs(ordered: Ints) -> tuple[Ints, Ints]:
-    """The distinct values of `ordered` (non-negative, in order), and how many times each
-    occurs."""
+    """Where each run of equal values of `ordered` (non-negative, in order) starts, and
+    how long it is."""
     starts = np.flatnonzero(np.diff(ordered, prepend=-1))
-    return ordered[starts], np.diff(starts, append=len(ordered))
+    return starts, np.diff(starts, append=len(ordered))
 
 
 def _among(values: Ints, ordered: Ints) -> npt.NDArray[np.bool_]:
