@@ -100,9 +100,7 @@ class Matcher:
                     sources.append(pattern.source)
         self._patterns, self._pattern_gates = self._pattern_sets(sources)
         self._spellings = SpellingIndex(self._index, self._term_groups)
-        words = {term for keys, term in self._term_ids.items() if len(keys) == 1}
-        words.difference_update(self._pattern_terms)
-        self._group_words = [frozenset(words.intersection(terms)) for terms in self._group_terms]
+        self._group_term_sets = list(map(frozenset, self._group_terms))
         self._group_names = [self.rules[rule].groups[local].name for rule, local in self._owner]
         settled = Settled()
         self._predicates = [
@@ -218,7 +216,7 @@ class Matcher:
             placed = self._placed
             batch.locate(
                 {
-                    n: self._words_to_locate([rule for rule in rules if placed[rule]], scans[n])
+                    n: self._terms_to_locate([rule for rule in rules if placed[rule]], scans[n])
                     for n, rules in enumerate(possible)
                     if rules
                 }
@@ -263,7 +261,7 @@ class Matcher:
         self._spellings.words_in("\n".join(texts))
 
     def scan(self, item: Item) -> ItemScan:
-        """The fields every term group was found in; single words are located on demand."""
+        """The fields every term group was found in; terms are located on demand."""
         return self._scan_batch([item]).item_scans()[0]
 
     def _scan_batch(self, items: Sequence[Item]) -> ScanBatch:
@@ -276,18 +274,18 @@ class Matcher:
         )
 
     def _locate(self, rules: Sequence[int], scan: ItemScan) -> None:
-        """Locate the single-word terms of the groups of `rules` that were found."""
-        scan.locate(self._words_to_locate(rules, scan))
+        """Locate the terms of the groups of `rules` that were found."""
+        scan.locate(self._terms_to_locate(rules, scan))
 
-    def _words_to_locate(self, rules: Sequence[int], scan: ItemScan) -> set[int]:
-        """The single-word terms of the found groups of those of `rules` not yet located."""
+    def _terms_to_locate(self, rules: Sequence[int], scan: ItemScan) -> set[int]:
+        """The terms of the found groups of those of `rules` not yet located."""
         todo = [rule for rule in rules if rule not in scan.located_rules]
         if not todo:
             return set()
         scan.located_rules.update(todo)
         found = scan.found_bytes()
         groups = [gid for rule in todo for gid in self._rule_groups[rule] if found[gid]]
-        return set().union(*map(self._group_words.__getitem__, groups))
+        return set().union(*map(self._group_term_sets.__getitem__, groups))
 
     def rule_index(self, rule_id: str) -> int:
         """The position of a rule by id; KeyError when there is none."""

@@ -209,15 +209,18 @@ class ScanBatch:
         self.occurrences: list[Occurrences] = [{} for _ in sources]
         """Each item's: where each term stands (see ItemScan.occurrences)."""
         self._located: list[set[int]] = [set() for _ in sources]
-        self._placed: tuple[list[int], list[int]] = ([], [])
-        """Phrases and patterns found: each one's term and the batch place of its first
-        word."""
+        found: tuple[list[int], list[int], list[int]] = ([], [], [])
+        self._found_places = found
+        """Phrases and patterns found while scanning: each one's term and the batch places
+        of its first and last words."""
         """Each item's single-word terms whose places `occurrences` holds."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
         self._mark_words()
         self._find_phrases()
         if patterns[0]:
             self._find_patterns(*patterns)
+        self._places = tuple(np.array(column, np.intp) for column in found)
+        """`_found_places` as arrays: they are located, as single words are, when asked."""
 
     def _split_words(self, texts: list[str]) -> tuple[Words, list[int], list[int]]:
         """The words of every text in one pass; where each text begins in the texts joined
@@ -426,8 +429,8 @@ class ScanBatch:
         )
 
     def locate(self, wanted: Mapping[int, Set[int]]) -> None:
-        """Make sure each item's `occurrences` hold every place of each of its single-word
-        terms in `wanted` (item's place in the batch -> terms)."""
+        """Make sure each item's `occurrences` hold every place of each of its terms in
+        `wanted` (item's place in the batch -> terms)."""
         todo: dict[int, Set[int]] = {}
         for item, terms in wanted.items():
             new = terms - self._located[item]
@@ -436,42 +439,64 @@ class ScanBatch:
                 todo[item] = new
         if not todo:
             return
-        every, owners = self.keep_terms()
         if len(todo) == 1:
-            located, positions = self._one_item_terms(*next(iter(todo.items())), every, owners)
+            self._record(*self._item_places(*next(iter(todo.items()))))
         else:
-            located, positions = self._batch_terms(todo, every, owners)
-        texts = self._text_begins.searchsorted(positions, side="right") - 1
-        local = positions - self._text_begins[texts]
-        occurrences = self.occurrences
-        for term, text, word in zip(located, texts.tolist(), local.tolist(), strict=True):
-            occurrences[text // TEXTS].setdefault(term, []).append((text % TEXTS, word, word))
+            self._record(*self._batch_places(todo))
 
-    def _batch_terms(
-        self, todo: Mapping[int, Set[int]], every: Ints, owners: Ints
-    ) -> tuple[list[int], Ints]:
-        """Of the batch's single-word terms, those `todo` asks of their items, and where
-        each stands, in the batch's order."""
+    def _batch_places(self, todo: Mapping[int, Set[int]]) -> tuple[list[int], Ints, Ints]:
+        """Of the batch's terms found, those `todo` asks of their items, with the batch
+        places of their first and last words: words in the batch's order, then phrases and
+        patterns in the order found."""
         count = len(self.index.term_groups)
         chosen = np.zeros(len(self.occurrences) * count, bool)
         chosen[[item * count + term for item, terms in todo.items() for term in terms]] = True
-        keep = chosen[self._item_of[owners] * count + every]
-        found: list[int] = every[keep].tolist()
-        return found, owners[keep]
+        words, places = self.keep_terms()
+        terms, firsts, lasts = self._places
+        word_kept = chosen[self._item_of[places] * count + words]
+        kept = chosen[self._item_of[firsts] * count + terms]
+        located: list[int] = words[word_kept].tolist() + terms[kept].tolist()
+        return (
+            located,
+            np.concatenate((places[word_kept], firsts[kept])),
+            np.concatenate((places[word_kept], lasts[kept])),
+        )
 
-    def _one_item_terms(
-        self, item: int, terms: Set[int], every: Ints, owners: Ints
-    ) -> tuple[list[int], Ints]:
-        """`_batch_terms` of one item, read from its own words: a match's hits are located
+    def _item_places(self, item: int, wanted: Set[int]) -> tuple[list[int], Ints, Ints]:
+        """`_batch_places` of one item, read from its own words: a match's hits are located
         an item at a time when they are read, and a table of the whole batch's words for
         each cost more than matching the item (at 1,000 rules, a feed item's first alert's
         hits took 63 µs, now 39)."""
+        words, places = self.keep_terms()
         *_, lengths = self._parts
         first = self._item_begins[item]
-        begin, end = owners.searchsorted([first, first + lengths[item]]).tolist()
-        its = every[begin:end].tolist()
-        kept = [k for k, term in enumerate(its) if term in terms]
-        return [its[k] for k in kept], owners[begin:end][kept]
+        begin, end = places.searchsorted([first, first + lengths[item]]).tolist()
+        its = words[begin:end].tolist()
+        kept = [k for k, term in enumerate(its) if term in wanted]
+        terms, firsts, lasts = self._places
+        among = (self._item_of[firsts] == item).nonzero()[0]
+        chosen = among[[k for k, term in enumerate(terms[among].tolist()) if term in wanted]]
+        word_kept = places[begin:end][kept]
+        return (
+            [its[k] for k in kept] + terms[chosen].tolist(),
+            np.concatenate((word_kept, firsts[chosen])),
+            np.concatenate((word_kept, lasts[chosen])),
+        )
+
+    def _record(self, terms: list[int], firsts: Ints, lasts: Ints) -> None:
+        """Terms found from batch place `firsts[i]` to `lasts[i]`, in their items'
+        `occurrences`."""
+        texts = self._text_begins.searchsorted(firsts, side="right") - 1
+        begins = self._text_begins[texts]
+        occurrences = self.occurrences
+        for term, text, first, last in zip(
+            terms,
+            texts.tolist(),
+            (firsts - begins).tolist(),
+            (lasts - begins).tolist(),
+            strict=True,
+        ):
+            occurrences[text // TEXTS].setdefault(term, []).append((text % TEXTS, first, last))
 
     def keep_terms(self) -> tuple[Ints, Ints]:
         """The single-word terms of the batch's words (and each one's word), read now and
@@ -485,7 +510,7 @@ class ScanBatch:
         """Every term found in the batch, words, phrases and patterns, and the batch place
         of each one's first word."""
         words, places = self.keep_terms()
-        terms, firsts = (np.array(placed, np.intp) for placed in self._placed)
+        terms, firsts, _ = self._places
         return np.concatenate((words, terms)), np.concatenate((places, firsts))
 
     def item_of(self, places: Ints) -> Ints:
@@ -499,22 +524,12 @@ class ScanBatch:
         return texts
 
     def _place(self, terms: list[int], firsts: list[int], lasts: list[int]) -> None:
-        """Phrases or patterns found, each from word `firsts[i]` to `lasts[i]` of the batch."""
+        """Phrases or patterns found, each from word `firsts[i]` to `lasts[i]` of the batch:
+        their groups marked found."""
         if not terms:
             return
-        self._placed[0].extend(terms)
-        self._placed[1].extend(firsts)
-        texts = self._text_begins.searchsorted(firsts, side="right") - 1
-        begins = self._text_begins[texts]
-        occurrences = self.occurrences
-        for term, text, first, last in zip(
-            terms,
-            texts.tolist(),
-            (firsts - begins).tolist(),
-            (lasts - begins).tolist(),
-            strict=True,
-        ):
-            occurrences[text // TEXTS].setdefault(term, []).append((text % TEXTS, first, last))
+        for column, values in zip(self._found_places, (terms, firsts, lasts), strict=True):
+            column.extend(values)
         groups, owners = self.index.groups_of_terms.gather(np.array(terms, np.intp))
         at = np.array(firsts, np.intp)[owners]
         cells = self._item_of[at] * self._groups + groups

@@ -97,6 +97,7 @@ def generated_rules(items: list[Item], count: int, seed: int) -> list[dict[str, 
 def located_everywhere(matcher: Matcher, item: Item) -> Iterator[Match]:
     """Every rule judged on each term's places found by trying it at every word."""
     scan = matcher.scan(item)
+    scan.locate(set(matcher._pattern_terms))
     patterns = {
         term: scan.occurrences[term] for term in matcher._pattern_terms if term in scan.occurrences
     }
