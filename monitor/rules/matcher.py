@@ -100,7 +100,6 @@ class Matcher:
                     sources.append(pattern.source)
         self._patterns, self._pattern_gates = self._pattern_sets(sources)
         self._spellings = SpellingIndex(self._index, self._term_groups)
-        self._group_term_sets = list(map(frozenset, self._group_terms))
         self._group_names = [self.rules[rule].groups[local].name for rule, local in self._owner]
         settled = Settled()
         self._predicates = [
@@ -285,7 +284,7 @@ class Matcher:
         scan.located_rules.update(todo)
         found = scan.found_bytes()
         groups = [gid for rule in todo for gid in self._rule_groups[rule] if found[gid]]
-        return set().union(*map(self._group_term_sets.__getitem__, groups))
+        return set().union(*map(self._group_terms.__getitem__, groups))
 
     def rule_index(self, rule_id: str) -> int:
         """The position of a rule by id; KeyError when there is none."""

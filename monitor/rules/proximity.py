@@ -122,7 +122,7 @@ class PairedNears:
         self._test_terms = Ragged()
         """Of each test, the terms of both its sides."""
         self._terms = terms
-        sides: list[list[int]] = [[] for _ in range(terms)]
+        sides: dict[int, list[int]] = {}
         reach: list[int] = []
         anchor: list[int] = []
         for own, rule_anchor in zip(tests, anchors, strict=True):
@@ -133,13 +133,16 @@ class PairedNears:
                     self._test_terms.append(sorted(set(chain.from_iterable(test.terms))))
                     for side, side_terms in enumerate(test.terms):
                         for term in set(side_terms):
-                            sides[term].append(2 * len(reach) + side)
+                            sides.setdefault(term, []).append(2 * len(reach) + side)
                     reach.append(test.reach)
                     anchor.append(rule_anchor)
             self._rule_tests.append(numbers)
+        self._term_row = np.full(terms, -1, np.int32)
+        """Of each term, its row of `_term_sides`; -1: it stands in no test."""
+        self._term_row[list(sides)] = np.arange(len(sides))
         self._term_sides = Ragged()
-        """Of each term, the tests it stands in, as 2 × test + side."""
-        for cells in sides:
+        """Of each term that stands in some test, those tests, as 2 × test + side."""
+        for cells in sides.values():
             self._term_sides.append(cells)
         self._reach = np.array(reach, np.int64)
         self._anchor = np.array(anchor, np.uint8)
@@ -176,7 +179,7 @@ class PairedNears:
         asked = np.zeros(len(batch.occurrences) * count, bool)
         asked[cells] = True
         terms, places = self._asked_places(batch, cells)
-        sides, owners = self._term_sides.gather(terms)
+        sides, owners = self._term_sides.gather(self._term_row[terms].astype(np.intp))
         places = places[owners]
         tests = sides >> 1
         keep = asked[batch.item_of(places) * count + tests]
