@@ -4,9 +4,10 @@ Items are scanned several at a time. The words of all their titles, leads and
 bodies stand in one array of spelling ids (SEPARATOR between texts), and numpy
 reads the spelling index for all of them at once: the fields each group was
 found in, and the places where a word and the next may start a phrase. Python
-looks closer only at those places, and locates single-word terms only when
-asked, for the rules that may match. Numpy's cost per call, which on one
-item's few thousand words is most of its cost, is then paid once a batch.
+looks closer only at those places, and places terms in an item's table of
+occurrences only when asked, for the rules judged on where their terms stand.
+Numpy's cost per call, which on one item's few thousand words is most of its
+cost, is then paid once a batch.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ class ItemScan:
 
     @property
     def occurrences(self) -> Occurrences:
-        """Where each term stands: phrases and patterns at once, single words once located."""
+        """Where each term stands, once located: words, phrases and patterns alike."""
         return self._batch.occurrences[self._number]
 
     @occurrences.setter
@@ -155,7 +156,7 @@ class ItemScan:
         return self._found_bytes
 
     def locate(self, terms: Set[int]) -> None:
-        """Make sure `occurrences` holds every place of each of the single-word `terms`."""
+        """Make sure `occurrences` holds every place of each of the `terms`."""
         self._batch.locate({self._number: terms})
 
     def sentence_of(self, text_id: int, word: int) -> int:
@@ -209,11 +210,11 @@ class ScanBatch:
         self.occurrences: list[Occurrences] = [{} for _ in sources]
         """Each item's: where each term stands (see ItemScan.occurrences)."""
         self._located: list[set[int]] = [set() for _ in sources]
+        """Each item's terms whose places `occurrences` holds."""
         found: tuple[list[int], list[int], list[int]] = ([], [], [])
         self._found_places = found
         """Phrases and patterns found while scanning: each one's term and the batch places
         of its first and last words."""
-        """Each item's single-word terms whose places `occurrences` holds."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
         self._mark_words()
         self._find_phrases()
