@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from monitor.rules.expression import ALL_FIELDS, FieldsOf
 from monitor.rules.predicate import condition_source, rule_predicate
-from monitor.rules.ragged import Ints
+from monitor.rules.ragged import Ints, rows_of
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ScanBatch
 
@@ -146,9 +146,7 @@ class CandidateIndex:
         ruled_out = items[forbidden] * self._rules + self._group_rule[present[forbidden]]
         chosen = met[~_among(met, ruled_out)]
         item_of, rule_of = np.divmod(chosen, self._rules)
-        ends = np.bincount(item_of, minlength=len(found)).cumsum().tolist()
-        listed: list[int] = rule_of.tolist()
-        return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
+        return rows_of(rule_of, item_of, len(found))
 
     def _met(self, items: Ints, clause_of: Ints) -> Ints:
         """The cells (item × rule) of rules whose every clause is met, in order, given each

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.rules.expression import AllOf, GroupRef, Near, Node, covering_windows
-from monitor.rules.ragged import Ints, Ragged
+from monitor.rules.ragged import Ints, Ragged, rows_of
 from monitor.rules.scan import Occurrence, Occurrences, ScanBatch
 
 PAIRED_AT_MOST = 64
@@ -166,8 +166,9 @@ class PairedNears:
         quiet = np.zeros(len(rules), bool)
         quiet[owners[~anchored[cells]]] = True
         quiet &= kept
-        return _split(rules, items, kept, len(candidates)), [
-            set(rules_of) for rules_of in _split(rules, items, quiet, len(candidates))
+        count = len(candidates)
+        return rows_of(rules[kept], items[kept], count), [
+            set(rules_of) for rules_of in rows_of(rules[quiet], items[quiet], count)
         ]
 
     def _held(
@@ -185,8 +186,8 @@ class PairedNears:
         keep = asked[batch.item_of(places) * count + tests]
         sides, places, tests = sides[keep], places[keep], tests[keep]
         held = self._holding(batch, sides, places, count)
-        fields = batch.fields[places] & self._anchor[tests]
-        anchored = self._holding(batch, sides[fields != 0], places[fields != 0], count)
+        in_anchor = (batch.fields[places] & self._anchor[tests]) != 0
+        anchored = self._holding(batch, sides[in_anchor], places[in_anchor], count)
         return held, anchored
 
     def _asked_places(self, batch: ScanBatch, cells: Ints) -> tuple[Ints, Ints]:
@@ -219,10 +220,3 @@ class PairedNears:
         held = np.zeros(len(batch.occurrences) * count, bool)
         held[batch.item_of(place[near]) * count + test[near]] = True
         return held
-
-
-def _split(rules: Ints, items: Ints, kept: npt.NDArray[np.bool_], count: int) -> list[list[int]]:
-    """The `kept` of `rules` (in order by item), a list for each of `count` items."""
-    ends = np.cumsum(np.bincount(items[kept], minlength=count)).tolist()
-    listed: list[int] = rules[kept].tolist()
-    return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]

@@ -16,6 +16,13 @@ import numpy.typing as npt
 Ints = npt.NDArray[np.intp]
 
 
+def rows_of(values: Ints, rows: Ints, count: int) -> list[list[int]]:
+    """`values` as `count` lists, each value in the list of its row (`rows`, in order)."""
+    ends = np.bincount(rows, minlength=count).cumsum().tolist()
+    listed: list[int] = values.tolist()
+    return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
 class Column:
     """One value per row, appended at the end. Appends go to a list and reach the array
     when `values` is read: the index appends several values for each word it learns, and
