@@ -63,6 +63,9 @@ _FIELD_OF_BITS = {
 }
 
 
+_NONE = np.zeros(0, np.intp)
+
+
 def item_sources(texts: FieldTexts) -> tuple[str, str, str]:
     """An item's texts 0, 1 and 2: its title, its lead when the lead is not the body's
     opening (else empty), and its body."""
@@ -211,16 +214,16 @@ class ScanBatch:
         """Each item's: where each term stands (see ItemScan.occurrences)."""
         self._located: list[set[int]] = [set() for _ in sources]
         """Each item's terms whose places `occurrences` holds."""
-        found: tuple[list[int], list[int], list[int]] = ([], [], [])
+        found: tuple[list[Ints], list[Ints], list[Ints]] = ([], [], [])
         self._found_places = found
-        """Phrases and patterns found while scanning: each one's term and the batch places
-        of its first and last words."""
+        """Phrases and patterns found while scanning, a run at a time: each one's term and
+        the batch places of its first and last words."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
         self._mark_words()
         self._find_phrases()
         if patterns[0]:
             self._find_patterns(*patterns)
-        self._places = tuple(np.array(column, np.intp) for column in found)
+        self._places = tuple(np.concatenate([*runs, _NONE]) for runs in found)
         """`_found_places` as arrays: they are located, as single words are, when asked."""
 
     def _split_words(self, texts: list[str]) -> tuple[Words, list[int], list[int]]:
@@ -302,26 +305,33 @@ class ScanBatch:
     def _find_phrases(self) -> None:
         ids, index = self.ids, self.index
         meet = (index.first_bits.values[ids[:-1]] & index.key_bits.values[ids[1:]]).nonzero()[0]
-        pairs = (ids[meet] << PAIR_SHIFT) | ids[meet + 1]
+        slots = index.pair_slots((ids[meet] << PAIR_SHIFT) | ids[meet + 1])
+        terms, owners = index.pair_terms.gather(slots)
+        firsts = meet[owners]
+        self._place(terms, firsts, firsts + 1)
+        thirds = ids[np.minimum(meet + 2, len(ids) - 1)]
+        goes_on = (index.pair_third_bits.values[slots] & index.third_key_bits.values[thirds]) != 0
+        goes_on &= meet + 2 < len(ids)
+        self._find_longer(meet[goes_on], slots[goes_on])
+
+    def _find_longer(self, positions: Ints, slots: Ints) -> None:
+        """The phrases of three words or more that start at `positions`, whose first two
+        words are the pairs of `slots`."""
         terms: list[int] = []
         firsts: list[int] = []
         lasts: list[int] = []
-        starts, keys, words = index.pair_starts, index.keys, len(ids)
-        for position, pair in zip(meet.tolist(), pairs.tolist(), strict=True):
-            two_words, longer = starts(pair)
-            if two_words:
-                terms += two_words
-                firsts += [position] * len(two_words)
-                lasts += [position + 1] * len(two_words)
-            if longer is None or position + 2 >= words:
-                continue
-            for key in longer.nexts.intersection(keys[ids[position + 2]]):
+        keys, phrases = self.index.keys, self.index.pair_phrases
+        thirds = self.ids[positions + 2].tolist()
+        for position, slot, third in zip(positions.tolist(), slots.tolist(), thirds, strict=True):
+            longer = phrases[slot]
+            assert longer is not None  # its third bits met
+            for key in longer.nexts.intersection(keys[third]):
                 for term, rest in longer.by_next[key]:
                     if self._continues(position + 3, rest):
                         terms.append(term)
                         firsts.append(position)
                         lasts.append(position + 2 + len(rest))
-        self._place(terms, firsts, lasts)
+        self._place(*(np.array(column, np.intp) for column in (terms, firsts, lasts)))
 
     def _continues(self, position: int, rest: tuple[str, ...]) -> bool:
         """Whether the words from `position` on have the keys `rest`, one each."""
@@ -423,11 +433,10 @@ class ScanBatch:
 
     def _place_patterns(self, found: Found, pattern_terms: Sequence[int]) -> None:
         begins = self._text_begins
-        self._place(
-            [pattern_terms[pattern] for pattern, _, _, _ in found],
-            [int(begins[text]) + first for _, text, first, _ in found],
-            [int(begins[text]) + last for _, text, _, last in found],
-        )
+        terms = [pattern_terms[pattern] for pattern, _, _, _ in found]
+        firsts = [int(begins[text]) + first for _, text, first, _ in found]
+        lasts = [int(begins[text]) + last for _, text, _, last in found]
+        self._place(*(np.array(column, np.intp) for column in (terms, firsts, lasts)))
 
     def locate(self, wanted: Mapping[int, Set[int]]) -> None:
         """Make sure each item's `occurrences` hold every place of each of its terms in
@@ -524,15 +533,15 @@ class ScanBatch:
         texts: Ints = self._text_begins.searchsorted(places, side="right") - 1
         return texts
 
-    def _place(self, terms: list[int], firsts: list[int], lasts: list[int]) -> None:
+    def _place(self, terms: Ints, firsts: Ints, lasts: Ints) -> None:
         """Phrases or patterns found, each from word `firsts[i]` to `lasts[i]` of the batch:
         their groups marked found."""
-        if not terms:
+        if not len(terms):
             return
         for column, values in zip(self._found_places, (terms, firsts, lasts), strict=True):
-            column.extend(values)
-        groups, owners = self.index.groups_of_terms.gather(np.array(terms, np.intp))
-        at = np.array(firsts, np.intp)[owners]
+            column.append(values)
+        groups, owners = self.index.groups_of_terms.gather(terms)
+        at = firsts[owners]
         cells = self._item_of[at] * self._groups + groups
         _mark(self.found, cells, self.fields[at])
 

@@ -10,7 +10,7 @@ a word not seen before goes through Python, to be analysed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import chain
@@ -35,7 +35,7 @@ Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
 PAIRS_CACHED = 100_000
-"""Pairs of spellings whose phrases are kept (a few MB), as `pair_starts` learns them."""
+"""Pairs of spellings whose phrases are kept (a few MB), as `pair_slots` learns them."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,16 +58,12 @@ class Phrases:
         return cls({key: tuple(found) for key, found in grouped.items()}, frozenset(grouped))
 
 
-PairStarts = tuple[tuple[int, ...], Phrases | None]
-"""The phrases a word and the next can start: the terms of two words, and the longer ones
-by the key of their third word. Most longer ones fail on their third word, which is then
-the only one looked at."""
-
-_NO_PAIR_STARTS: PairStarts = ((), None)
-
 PAIR_SHIFT = 32
-"""Ids are fewer than 2**32 (CACHE_LIMIT), so two fit in one number, as `pair_starts` takes."""
+"""Ids are fewer than 2**32 (CACHE_LIMIT), so two fit in one number, as `pair_slots` takes."""
 _PAIR_MASK = (1 << PAIR_SHIFT) - 1
+
+NO_PHRASES = 0
+"""The slot of every pair of words that starts no phrase: most pairs whose bits meet."""
 
 _NO_KEYS: frozenset[str] = frozenset()
 
@@ -96,10 +92,13 @@ class SpellingIndex:
         self._wanted = frozenset(index).union(tails)
         """Every key of a term's words: a word's other keys are never looked at."""
         self._sieve = KeySieve(self._wanted)
-        seconds = sorted({tail[0] for starts in index.values() for _, tail in starts if tail})
+        tails_of = [tail for starts in index.values() for _, tail in starts]
         # One of 64 bits per second key: a word and the next can start a phrase only if
         # their bits meet, which numpy tells for all the words of an item at once.
-        self._second_bits = {key: 1 << (number % 64) for number, key in enumerate(seconds)}
+        self._second_bits = _bits_of(tail[0] for tail in tails_of if tail)
+        # The same for third keys: most pairs that start longer phrases are followed by no
+        # word that goes on with one, which numpy tells for all the pairs of a batch.
+        self._third_bits = _bits_of(tail[1] for tail in tails_of if len(tail) > 1)
         self.ids: dict[str, int] = {}
         """Spelling -> id; a spelling that NFKC splits into several words has none."""
         self.spellings: list[str] = []
@@ -119,9 +118,18 @@ class SpellingIndex:
         """Id -> the bits of the second keys of the phrases it starts."""
         self.key_bits = Column(np.uint64)
         """Id -> the bits of its keys that are the second key of a phrase."""
+        self.third_key_bits = Column(np.uint64)
+        """Id -> the bits of its keys that are the third key of a phrase."""
         self.several: dict[str, tuple[WordKeys, ...]] = {}
-        self._pairs: dict[int, PairStarts] = {}
-        """Pair of ids (see `pair_starts`) -> the phrases the two words can start."""
+        self._pairs: dict[int, int] = {}
+        """Pair of ids (see `pair_slots`) -> the slot of what the two words can start."""
+        self.pair_terms = Ragged()
+        """Slot -> the terms of two words that the pair is."""
+        self.pair_phrases: list[Phrases | None] = []
+        """Slot -> the longer phrases the pair starts, by the key of their third word. Most
+        fail on their third word, which is then the only one looked at."""
+        self.pair_third_bits = Column(np.uint64)
+        """Slot -> the bits of the third keys of the longer phrases the pair starts."""
         self._table = SpellingTable()
         self._start_afresh()
 
@@ -147,27 +155,54 @@ class SpellingIndex:
             return self._learn_missing(text, codes, Words(ids, starts, ends), hashes, missing)
         return Words(ids, starts, ends)
 
-    def pair_starts(self, pair: int) -> PairStarts:
-        """The phrases that a word and the next can start by the keys of both, given their
-        ids as `first << PAIR_SHIFT | second`. Learned once a pair: words meet in the same
-        pairs again and again."""
-        found = self._pairs.get(pair)
-        if found is None:
-            if len(self._pairs) >= PAIRS_CACHED:
-                self._pairs.clear()
-            found = self._pairs[pair] = self._starts_of_pair(pair >> PAIR_SHIFT, pair & _PAIR_MASK)
-        return found
+    def pair_slots(self, pairs: Ids) -> Ids:
+        """The slot of what each pair of a word and the next can start, by the keys of both,
+        given their ids as `first << PAIR_SHIFT | second`. Learned once a pair: words meet
+        in the same pairs again and again. A full cache starts afresh before a batch's new
+        pairs are learned, so that every slot given holds until the next call."""
+        listed = pairs.tolist()
+        get = self._pairs.get
+        slots = np.array([get(pair, -1) for pair in listed], np.intp)
+        missing = (slots < 0).nonzero()[0].tolist()
+        if missing and len(self._pairs) + len(missing) > PAIRS_CACHED:
+            self._forget_pairs()
+            missing = list(range(len(listed)))
+        for position in missing:
+            slots[position] = self._pair_slot(listed[position])
+        return slots
 
-    def _starts_of_pair(self, first: int, second: int) -> PairStarts:
+    def _pair_slot(self, pair: int) -> int:
+        slot = self._pairs.get(pair)
+        if slot is None:
+            slot = self._pairs[pair] = self._learn_pair(pair >> PAIR_SHIFT, pair & _PAIR_MASK)
+        return slot
+
+    def _learn_pair(self, first: int, second: int) -> int:
         here, following = self.phrases.get(first), self.keys[second]
         if here is None:
-            return _NO_PAIR_STARTS
+            return NO_PHRASES
         keys = here.nexts.intersection(following)
         if not keys:  # the bits of another key met: most pairs, sharing one value
-            return _NO_PAIR_STARTS
+            return NO_PHRASES
         starts = [start for key in keys for start in here.by_next[key]]
-        two_words = tuple(term for term, rest in starts if not rest)
-        return two_words, Phrases.of([start for start in starts if start[1]])
+        return self._add_pair(
+            [term for term, rest in starts if not rest],
+            Phrases.of([start for start in starts if start[1]]),
+        )
+
+    def _add_pair(self, terms: Sequence[int], longer: Phrases | None) -> int:
+        self.pair_terms.append(terms)
+        self.pair_phrases.append(longer)
+        thirds = () if longer is None else longer.nexts
+        self.pair_third_bits.append(reduce(or_, map(self._third_bits.__getitem__, thirds), 0))
+        return len(self.pair_phrases) - 1
+
+    def _forget_pairs(self) -> None:
+        self._pairs.clear()
+        self.pair_terms.clear()
+        self.pair_phrases.clear()
+        self.pair_third_bits.clear()
+        self._add_pair((), None)  # NO_PHRASES
 
     def _learn_missing(
         self, text: str, codes: Codes, words: Words, hashes: Hashes, missing: Positions
@@ -214,10 +249,13 @@ class SpellingIndex:
         return known
 
     def _start_afresh(self) -> None:
-        for cache in (self.ids, self.keys, self.spellings, self.phrases, self.several, self._pairs):
+        for cache in (self.ids, self.keys, self.spellings, self.phrases, self.several):
             cache.clear()
-        for table in (self.normal, self.terms, self.groups, self.first_bits, self.key_bits):
+        self._forget_pairs()
+        for table in (self.normal, self.terms, self.groups):
             table.clear()
+        for column in self._bit_columns():
+            column.clear()
         self._table.clear()
         separator_hash = self._table.hash_of(code_points(SEPARATOR))
         self._add(SEPARATOR, WordKeys(SEPARATOR, _NO_KEYS), separator_hash)
@@ -234,7 +272,7 @@ class SpellingIndex:
         else:  # most words: no term has any of their keys
             for table in (self.terms, self.groups):
                 table.append(())
-            for column in (self.first_bits, self.key_bits):
+            for column in self._bit_columns():
                 column.append(0)
         return spelling_id
 
@@ -251,6 +289,15 @@ class SpellingIndex:
             self.phrases[spelling_id] = phrases
         self.first_bits.append(reduce(or_, map(self._second_bits.__getitem__, second_keys), 0))
         self.key_bits.append(reduce(or_, map(self._bit, keys), 0))
+        self.third_key_bits.append(reduce(or_, (self._third_bits.get(k, 0) for k in keys), 0))
 
     def _bit(self, key: str) -> int:
         return self._second_bits.get(key, 0)
+
+    def _bit_columns(self) -> tuple[Column, ...]:
+        return (self.first_bits, self.key_bits, self.third_key_bits)
+
+
+def _bits_of(keys: Iterable[str]) -> dict[str, int]:
+    """One of 64 bits for each key, in turn in the keys' sorted order."""
+    return {key: 1 << (number % 64) for number, key in enumerate(sorted(set(keys)))}

@@ -507,8 +507,12 @@ def test_the_same_matches_when_the_pairs_of_spellings_are_forgotten_as_they_come
 ) -> None:
     found = batch_items()
     expected = [shipped_matcher.match(item) for item in found]
+    remembering = Matcher(shipped_matcher.rules)
+    for item in found:
+        remembering.match(item)
     monkeypatch.setattr(spellings, "PAIRS_CACHED", 1)
     forgetful = Matcher(shipped_matcher.rules)
     assert [forgetful.match(item) for item in found] == expected
     assert any(expected)  # the shipped rules' phrases do match the seeds
-    assert len(forgetful._spellings._pairs) <= 1
+    # each item's pairs are learned afresh: the last item's are all that is kept
+    assert 0 < len(forgetful._spellings._pairs) < len(remembering._spellings._pairs)
