@@ -6,9 +6,10 @@ Every term is indexed under the key of its first word (see monitor.text.keys);
 each distinct spelling of a word is analysed once and cached, so the cost of
 matching grows with the text, not with the number of rules. A candidate rule
 is first judged by the fields its groups were found in (a compiled predicate),
-which for a rule without `near` is the whole judgement; a rule with `near` that
-may hold has its terms located word by word, its nears tested on their places
-(monitor.rules.proximity) and its expression evaluated on them. A match finds
+which for a rule without `near` is the whole judgement; a rule's nears are tested
+on the places where the batch's terms stand (monitor.rules.proximity), which settles
+a rule of exact parts and plain nears, and any other rule with `near` that may hold
+has its terms located word by word and its expression evaluated on them. A match finds
 its hits when they are first read. Items are scanned, their candidates found and
 their words located a batch at a time (see monitor.rules.scan); rules are judged
 item by item.
@@ -29,7 +30,7 @@ from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
 from monitor.rules.predicate import anchor_predicate, rule_predicate, score_of
-from monitor.rules.proximity import PairedNears, near_tests, settled_by_tests
+from monitor.rules.proximity import BatchNears, near_tests, settled_by_tests
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
 from monitor.rules.spellings import SpellingIndex
@@ -116,26 +117,19 @@ class Matcher:
         self._exact = [rule.expression.exact() for rule in self.rules]
         """Rules judged by where their groups were found alone: their hits are found when
         first read (see Match), most never are."""
-        self._paired = PairedNears(
+        self._nears = BatchNears(
             self._near_tests, [rule.anchor_mask for rule in self.rules], len(self._term_groups)
         )
         self._by_tests = [
-            not exact
-            and bool(tests)
-            and settled_by_tests(rule.expression)
-            and (rule.anchor_mask == ALL_FIELDS or not rest)
-            for rule, exact, tests, rest in zip(
-                self.rules, self._exact, self._near_tests, self._paired.rest, strict=True
-            )
+            not exact and bool(tests) and settled_by_tests(rule.expression)
+            for rule, exact, tests in zip(self.rules, self._exact, self._near_tests, strict=True)
         ]
         """Rules that hold when their predicate does and their near tests pass, and alert
         when they hold on their anchor's fields as well: judged as the exact ones, once
-        their nears are tested (an anchored one's by the tests of two groups alone)."""
+        their nears are tested."""
         self._placed = [
-            not exact and not (by_tests and not rest)
-            for exact, by_tests, rest in zip(
-                self._exact, self._by_tests, self._paired.rest, strict=True
-            )
+            not exact and not by_tests
+            for exact, by_tests in zip(self._exact, self._by_tests, strict=True)
         ]
         """Rules judged on where their terms stand, whose words are located first."""
         self._alerts_by_fields = [
@@ -229,14 +223,14 @@ class Matcher:
         self, batch: ScanBatch, items: Sequence[Item], scans: Sequence[ItemScan]
     ) -> tuple[list[list[int]], Sequence[Set[int]]]:
         """Of each item, the rules that may hold by the fields their groups were found in
-        and by their tests of two groups; and of those, the anchored ones whose tests fail
+        and by their near tests; and of those, the anchored ones whose tests fail
         on their anchor's fields."""
         candidates = self._candidates.candidates(batch)
         possible = list(map(self._possible, items, scans, candidates))
         if not any(possible):
             return possible, [frozenset()] * len(possible)
         batch.keep_terms()
-        return self._paired.passing(batch, possible)
+        return self._nears.passing(batch, possible)
 
     def _possible(self, item: Item, scan: ItemScan, candidates: list[int]) -> list[int]:
         """The candidates that may hold by the fields their groups were found in, and whose
@@ -325,16 +319,10 @@ class Matcher:
 
     def _judge(self, rule_index: int, scan: ItemScan, quiet: Set[int]) -> Match | None:
         """`evaluate` of a rule that may hold by where its groups were found (`_possible`)
-        and whose tests of two groups passed, once its terms are located if it is judged on
+        and whose near tests passed, once its terms are located if it is judged on
         them; `quiet`: the rules whose tests failed on their anchor's fields."""
         if self._exact[rule_index]:
             return self._judge_by_fields(rule_index, scan)
-        tests = self._paired.rest[rule_index]
-        if tests:
-            occurrences = scan.occurrences
-            for test in tests:
-                if not test.may_hold(occurrences):
-                    return None
         if self._by_tests[rule_index]:
             return self._judge_by_fields(rule_index, scan, rule_index in quiet)
         return self._judge_located(rule_index, scan)

@@ -7,8 +7,8 @@ test looks for a window as Near.evaluate does (expression.covering_windows), on 
 places alone, so a False from it is the same as the rule's expression not holding; for a
 rule whose other parts are exact, a True is the same as its holding.
 
-The tests of two groups, most of them, are made for all the candidates of a batch at
-once (PairedNears), from where the batch's terms stand, before any word is located.
+The tests are made for all the candidates of a batch at once (BatchNears), from where
+the batch's terms stand, before any word is located.
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.rules.expression import AllOf, GroupRef, Near, Node, covering_windows
+from monitor.rules.expression import AllOf, GroupRef, Near, Node
 from monitor.rules.ragged import Ints, Ragged, rows_of
-from monitor.rules.scan import Occurrence, Occurrences, ScanBatch
-
-PAIRED_AT_MOST = 64
-"""Pairs of places of two groups compared one by one before sorting them is cheaper."""
+from monitor.rules.scan import ScanBatch
 
 UNBOUNDED = 1 << 62
 """The reach of a `near` without `within`: as far as its text goes."""
@@ -37,34 +35,6 @@ class NearTest:
 
     terms: tuple[tuple[int, ...], ...]
     reach: int
-
-    def may_hold(self, occurrences: Occurrences) -> bool:
-        """Whether some window of `reach` words of one text holds a term of every group."""
-        if len(self.terms) == 2:
-            get = occurrences.get
-            one, other = self.terms
-            ones = [place for term in one for place in get(term, ())]
-            others = [place for term in other for place in get(term, ())]
-            if len(ones) * len(others) <= PAIRED_AT_MOST:
-                return _paired(ones, others, self.reach)
-        events = sorted(
-            (text, first, child)
-            for child, terms in enumerate(self.terms)
-            for term in terms
-            for text, first, _ in occurrences.get(term, ())
-        )
-        return any(covering_windows(events, len(self.terms), self.reach))
-
-
-def _paired(ones: list[Occurrence], others: list[Occurrence], reach: int) -> bool:
-    """Whether a place of `ones` and one of `others` stand within `reach` words in one
-    text: every pair compared, which at a few places each (most tests) costs less than
-    sorting them."""
-    for text, first, _ in ones:
-        for other, second, _ in others:
-            if text == other and -reach <= first - second <= reach:
-                return True
-    return False
 
 
 def required_nears(node: Node) -> list[Near]:
@@ -104,55 +74,57 @@ def _groups(near: Near) -> list[GroupRef]:
     return [child for child in near.children if isinstance(child, GroupRef)]
 
 
-class PairedNears:
-    """Every rule's tests of two groups, made for the candidates of a whole batch at once.
+class BatchNears:
+    """Every rule's near tests, made for the candidates of a whole batch at once.
 
-    Of two sets of places, the closest pair of one place from each stand next to each
-    other once all are sorted: so a test holds on an item when, sorted by test and place,
-    two neighbouring places of different sides stand in one text within its reach. The
-    places are read from numpy's table of the batch's terms, which spares locating the
-    words of most rules with a `near` (at 10,000 rules, about 240 places an article). An
-    anchored rule's tests are made again on the places in its anchor's fields, which tell
-    whether it alerts."""
+    The places of the terms of the tests asked are read from numpy's table of the batch's
+    terms, which spares locating the words of most rules with a `near` (at 10,000 rules,
+    about 240 places an article), and sorted by test and place; a test holds on an item
+    where one of them ends a window as covering_windows finds one (see `covering_ends`).
+    An anchored rule's tests are made again on the places in its anchor's fields, which
+    tell whether it alerts."""
 
     def __init__(self, tests: Sequence[Sequence[NearTest]], anchors: Sequence[int], terms: int):
-        self.rest = [tuple(test for test in own if len(test.terms) != 2) for own in tests]
-        """Of each rule, its tests of more than two groups, made one item at a time."""
         self._rule_tests = Ragged()
         self._test_terms = Ragged()
-        """Of each test, the terms of both its sides."""
+        """Of each test, the terms of all its groups."""
         self._terms = terms
-        sides: dict[int, list[int]] = {}
+        widest = max((len(test.terms) for own in tests for test in own), default=1)
+        self._shift = (widest - 1).bit_length()
+        """A test's groups are numbered in this many low bits, the test above them."""
+        children: dict[int, list[int]] = {}
         reach: list[int] = []
         anchor: list[int] = []
+        arity: list[int] = []
         for own, rule_anchor in zip(tests, anchors, strict=True):
-            numbers = []
+            self._rule_tests.append(range(len(reach), len(reach) + len(own)))
             for test in own:
-                if len(test.terms) == 2:
-                    numbers.append(len(reach))
-                    self._test_terms.append(sorted(set(chain.from_iterable(test.terms))))
-                    for side, side_terms in enumerate(test.terms):
-                        for term in set(side_terms):
-                            sides.setdefault(term, []).append(2 * len(reach) + side)
-                    reach.append(test.reach)
-                    anchor.append(rule_anchor)
-            self._rule_tests.append(numbers)
+                number = len(reach) << self._shift
+                self._test_terms.append(sorted(set(chain.from_iterable(test.terms))))
+                for child, child_terms in enumerate(test.terms):
+                    for term in set(child_terms):
+                        children.setdefault(term, []).append(number | child)
+                reach.append(test.reach)
+                anchor.append(rule_anchor)
+                arity.append(len(test.terms))
         self._term_row = np.full(terms, -1, np.int32)
-        """Of each term, its row of `_term_sides`; -1: it stands in no test."""
-        self._term_row[list(sides)] = np.arange(len(sides))
-        self._term_sides = Ragged()
-        """Of each term that stands in some test, those tests, as 2 × test + side."""
-        for cells in sides.values():
-            self._term_sides.append(cells)
+        """Of each term, its row of `_term_children`; -1: it stands in no test."""
+        self._term_row[list(children)] = np.arange(len(children))
+        self._term_children = Ragged()
+        """Of each term that stands in some test, those tests and the group it is of in
+        each, as test << shift | group."""
+        for cells in children.values():
+            self._term_children.append(cells)
         self._reach = np.array(reach, np.int64)
+        self._arity = np.array(arity, np.intp)
         self._anchor = np.array(anchor, np.uint8)
         """Of each test, its rule's anchor's fields."""
 
     def passing(
         self, batch: ScanBatch, candidates: list[list[int]]
     ) -> tuple[list[list[int]], list[set[int]]]:
-        """Of each item's candidate rules, those whose every test of two groups holds; and
-        of those, the anchored ones some test of which fails on their anchor's fields."""
+        """Of each item's candidate rules, those whose every near test holds; and of those,
+        the anchored ones some test of which fails on their anchor's fields."""
         counts = list(map(len, candidates))
         rules = np.fromiter(chain.from_iterable(candidates), np.intp, sum(counts))
         tests, owners = self._rule_tests.gather(rules)
@@ -180,14 +152,14 @@ class PairedNears:
         asked = np.zeros(len(batch.occurrences) * count, bool)
         asked[cells] = True
         terms, places = self._asked_places(batch, cells)
-        sides, owners = self._term_sides.gather(self._term_row[terms].astype(np.intp))
+        children, owners = self._term_children.gather(self._term_row[terms].astype(np.intp))
         places = places[owners]
-        tests = sides >> 1
+        tests = children >> self._shift
         keep = asked[batch.item_of(places) * count + tests]
-        sides, places, tests = sides[keep], places[keep], tests[keep]
-        held = self._holding(batch, sides, places, count)
+        children, places, tests = children[keep], places[keep], tests[keep]
+        held = self._holding(batch, children, places, count)
         in_anchor = (batch.fields[places] & self._anchor[tests]) != 0
-        anchored = self._holding(batch, sides[in_anchor], places[in_anchor], count)
+        anchored = self._holding(batch, children[in_anchor], places[in_anchor], count)
         return held, anchored
 
     def _asked_places(self, batch: ScanBatch, cells: Ints) -> tuple[Ints, Ints]:
@@ -203,20 +175,50 @@ class PairedNears:
         return found[kept], places[kept]
 
     def _holding(
-        self, batch: ScanBatch, sides: Ints, places: Ints, count: int
+        self, batch: ScanBatch, children: Ints, places: Ints, count: int
     ) -> npt.NDArray[np.bool_]:
         """Of every item × test, whether the test holds on the places given, each of one
-        side of a test."""
-        key = (sides >> 1) * len(batch.ids) + places
+        group of a test (test << shift | group)."""
+        key = (children >> self._shift) * len(batch.ids) + places
         order = key.argsort(kind="stable")
-        key, side = key[order], (sides & 1)[order]
+        key, child = key[order], (children & ((1 << self._shift) - 1))[order]
         test, place = np.divmod(key, len(batch.ids))
-        near = (
-            (test[1:] == test[:-1])
-            & (side[1:] != side[:-1])
-            & (place[1:] - place[:-1] <= self._reach[test[1:]])
-        ).nonzero()[0]
-        near = near[batch.text_of(place[near]) == batch.text_of(place[near + 1])]
+        ends = covering_ends(
+            Events(test, child, batch.text_of(place), place), self._reach, self._arity
+        )
         held = np.zeros(len(batch.occurrences) * count, bool)
-        held[batch.item_of(place[near]) * count + test[near]] = True
+        held[batch.item_of(place[ends]) * count + test[ends]] = True
         return held
+
+
+class Events(NamedTuple):
+    """Places of the groups of near tests, sorted by test, text and place."""
+
+    test: Ints
+    child: Ints
+    """The group of its test a place is of, by its place in the `near`."""
+    text: Ints
+    place: Ints
+
+
+def covering_ends(
+    events: Events, reach: npt.NDArray[np.int64], arity: Ints
+) -> npt.NDArray[np.bool_]:
+    """Of each event, whether it ends a window of its test in one text, at most the test's
+    `reach` words long, that holds an event of every group of the test: whether, for each
+    group, the group's last event so far in the test and text stands within reach."""
+    test, child, text, place = events
+    if not len(test):
+        return np.zeros(0, bool)
+    at = np.arange(len(test))
+    starts = np.ones(len(test), bool)
+    starts[1:] = (test[1:] != test[:-1]) | (text[1:] != text[:-1])
+    begins = np.maximum.accumulate(np.where(starts, at, 0))
+    """Of each event, the first of its test and text."""
+    low = place - reach[test]
+    groups = arity[test]
+    ends = np.ones(len(test), bool)
+    for group in range(int(groups.max())):
+        last = np.maximum.accumulate(np.where(child == group, at, -1))
+        ends &= ((last >= begins) & (place[last] >= low)) | (group >= groups)
+    return ends

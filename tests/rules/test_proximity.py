@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import random
 
-import pytest
+import numpy as np
 
 from monitor.item import ItemField
-from monitor.rules import proximity
 from monitor.rules.expression import (
     ALL_FIELDS,
     AllOf,
@@ -19,7 +18,14 @@ from monitor.rules.expression import (
     Scoped,
     TermHit,
 )
-from monitor.rules.proximity import NearTest, near_tests, required_nears, settled_by_tests
+from monitor.rules.proximity import (
+    Events,
+    NearTest,
+    covering_ends,
+    near_tests,
+    required_nears,
+    settled_by_tests,
+)
 from monitor.rules.scan import Occurrences
 
 
@@ -35,27 +41,49 @@ def _hits(occurrences: Occurrences, group_terms: list[list[int]]) -> dict[int, l
     }
 
 
-@pytest.mark.parametrize("paired_at_most", [proximity.PAIRED_AT_MOST, 0])
-def test_a_near_may_hold_exactly_when_judging_it_in_full_finds_it_holds(
-    paired_at_most: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(proximity, "PAIRED_AT_MOST", paired_at_most)  # places paired or sorted
+def _events(tests: list[tuple[NearTest, Occurrences]]) -> Events:
+    """Every place of every group of each test, sorted by test, text and place."""
+    rows = sorted(
+        (number, text, first, child)
+        for number, (test, occurrences) in enumerate(tests)
+        for child, terms in enumerate(test.terms)
+        for term in terms
+        for text, first, _ in occurrences.get(term, ())
+    )
+    test, text, place, child = np.array(rows, np.intp).reshape(-1, 4).T
+    return Events(test, child, text, place)
+
+
+def test_a_near_holds_where_a_window_ends_exactly_when_judging_it_in_full_finds_it_holds() -> None:
     rng = random.Random(7)
-    group_terms = [[0, 1], [2], [3, 4, 5]]
+    group_terms = [[0, 1], [2], [3, 4, 5], [6]]
     agreed = {True: 0, False: 0}
-    for _ in range(3_000):
-        children = rng.choice([[0, 1], [1, 2], [0, 1, 2]])
-        within = rng.choice([None, 0, 1, 3, 8])
-        near = Near([GroupRef(g, f"g{g}") for g in children], within=within)
-        occurrences: Occurrences = {}
-        for term in range(6):
-            for _ in range(rng.randint(0, 3)):
-                first = rng.randint(0, 40)
-                occurrences.setdefault(term, []).append((rng.randint(0, 2), first, first))
-        (test,) = near_tests(near, group_terms)
-        held = near.evaluate(_hits(occurrences, group_terms), ALL_FIELDS, ALL_FIELDS) is not None
-        assert test.may_hold(occurrences) == held, (children, within, occurrences)
-        agreed[held] += 1
+    for _ in range(600):
+        # several tests of one batch, as BatchNears makes them
+        tests, held = [], []
+        for _ in range(rng.randint(1, 5)):
+            children = rng.choice([[0, 1], [1, 2], [0, 1, 2], [0, 1, 2, 3], [2]])
+            within = rng.choice([None, 0, 1, 3, 8])
+            near = Near([GroupRef(g, f"g{g}") for g in children], within=within)
+            occurrences: Occurrences = {}
+            for term in range(7):
+                for _ in range(rng.randint(0, 3)):
+                    first = rng.randint(0, 40)
+                    occurrences.setdefault(term, []).append((rng.randint(0, 2), first, first))
+            (test,) = near_tests(near, group_terms)
+            tests.append((test, occurrences))
+            hits = _hits(occurrences, group_terms)
+            held.append(near.evaluate(hits, ALL_FIELDS, ALL_FIELDS) is not None)
+        events = _events(tests)
+        if not len(events.test):
+            continue
+        reach = np.array([test.reach for test, _ in tests], np.int64)
+        arity = np.array([len(test.terms) for test, _ in tests], np.intp)
+        ends = covering_ends(events, reach, arity)
+        found = set(events.test[ends].tolist())
+        assert [number in found for number in range(len(tests))] == held, tests
+        for answer in held:
+            agreed[answer] += 1
     assert min(agreed.values()) > 300  # both answers were put to the test
 
 
