@@ -156,10 +156,10 @@ class BatchNears:
         places = places[owners]
         tests = children >> self._shift
         keep = asked[batch.item_of(places) * count + tests]
-        children, places, tests = children[keep], places[keep], tests[keep]
-        held = self._holding(batch, children, places, count)
-        in_anchor = (batch.fields[places] & self._anchor[tests]) != 0
-        anchored = self._holding(batch, children[in_anchor], places[in_anchor], count)
+        events = self._events(batch, children[keep], places[keep])
+        held = self._holding(batch, events, count)
+        in_anchor = (batch.fields[events.place] & self._anchor[events.test]) != 0
+        anchored = self._holding(batch, Events(*(column[in_anchor] for column in events)), count)
         return held, anchored
 
     def _asked_places(self, batch: ScanBatch, cells: Ints) -> tuple[Ints, Ints]:
@@ -174,20 +174,21 @@ class BatchNears:
         kept = wanted[batch.item_of(places) * self._terms + found]
         return found[kept], places[kept]
 
-    def _holding(
-        self, batch: ScanBatch, children: Ints, places: Ints, count: int
-    ) -> npt.NDArray[np.bool_]:
-        """Of every item × test, whether the test holds on the places given, each of one
-        group of a test (test << shift | group)."""
+    def _events(self, batch: ScanBatch, children: Ints, places: Ints) -> Events:
+        """The places given, each of one group of a test (test << shift | group), sorted:
+        once, since the places in the anchors' fields are then sorted too. Places of
+        groups of one test at one word may come in any order (see covering_ends)."""
         key = (children >> self._shift) * len(batch.ids) + places
-        order = key.argsort(kind="stable")
+        order = key.argsort()
         key, child = key[order], (children & ((1 << self._shift) - 1))[order]
         test, place = np.divmod(key, len(batch.ids))
-        ends = covering_ends(
-            Events(test, child, batch.text_of(place), place), self._reach, self._arity
-        )
+        return Events(test, child, batch.text_of(place), place)
+
+    def _holding(self, batch: ScanBatch, events: Events, count: int) -> npt.NDArray[np.bool_]:
+        """Of every item × test, whether the test holds on the `events`."""
+        ends = covering_ends(events, self._reach, self._arity)
         held = np.zeros(len(batch.occurrences) * count, bool)
-        held[batch.item_of(place[ends]) * count + test[ends]] = True
+        held[batch.item_of(events.place[ends]) * count + events.test[ends]] = True
         return held
 
 
@@ -206,7 +207,9 @@ def covering_ends(
 ) -> npt.NDArray[np.bool_]:
     """Of each event, whether it ends a window of its test in one text, at most the test's
     `reach` words long, that holds an event of every group of the test: whether, for each
-    group, the group's last event so far in the test and text stands within reach."""
+    group, the group's last event so far in the test and text stands within reach. Some
+    event ends one exactly when covering_windows finds one, whatever the order of events
+    at one place: the last of them ends a window if any of them does."""
     test, child, text, place = events
     if not len(test):
         return np.zeros(0, bool)

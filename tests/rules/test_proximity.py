@@ -41,17 +41,18 @@ def _hits(occurrences: Occurrences, group_terms: list[list[int]]) -> dict[int, l
     }
 
 
-def _events(tests: list[tuple[NearTest, Occurrences]]) -> Events:
-    """Every place of every group of each test, sorted by test, text and place."""
+def _events(tests: list[tuple[NearTest, Occurrences]], rng: random.Random) -> Events:
+    """Every place of every group of each test, sorted by test, text and place; the groups
+    at one place in any order."""
     rows = sorted(
-        (number, text, first, child)
+        (number, text, first, rng.random(), child)
         for number, (test, occurrences) in enumerate(tests)
         for child, terms in enumerate(test.terms)
         for term in terms
         for text, first, _ in occurrences.get(term, ())
     )
-    test, text, place, child = np.array(rows, np.intp).reshape(-1, 4).T
-    return Events(test, child, text, place)
+    test, text, place, _, child = np.array(rows).reshape(-1, 5).T
+    return Events(*(column.astype(np.intp) for column in (test, child, text, place)))
 
 
 def test_a_near_holds_where_a_window_ends_exactly_when_judging_it_in_full_finds_it_holds() -> None:
@@ -74,7 +75,7 @@ def test_a_near_holds_where_a_window_ends_exactly_when_judging_it_in_full_finds_
             tests.append((test, occurrences))
             hits = _hits(occurrences, group_terms)
             held.append(near.evaluate(hits, ALL_FIELDS, ALL_FIELDS) is not None)
-        events = _events(tests)
+        events = _events(tests, rng)
         if not len(events.test):
             continue
         reach = np.array([test.reach for test, _ in tests], np.int64)
