@@ -29,10 +29,11 @@ from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
-from monitor.rules.predicate import anchor_predicate, rule_predicate, score_of
+from monitor.rules.predicate import anchor_predicate, rule_predicate
 from monitor.rules.proximity import BatchNears, near_tests, settled_by_tests
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
+from monitor.rules.scores import RuleScores
 from monitor.rules.spellings import SpellingIndex
 
 _READING_ORDER = [0, 0, 1, 0, 2, 0, 1, 0]
@@ -142,8 +143,7 @@ class Matcher:
         ]
         """Of each anchored rule judged by fields, whether it may hold on its anchor's
         fields (exactly, for an exact one)."""
-        self._scores = list(map(score_of, self.rules, self._rule_groups))
-        """Of each rule, its score by the fields its groups were found in."""
+        self._scores = RuleScores(self.rules, self._rule_groups)
         self._said = [
             (rule.id, rule.spec.severity, rule.spec.mention_severity) for rule in self.rules
         ]
@@ -214,8 +214,9 @@ class Matcher:
                     if rules
                 }
             )
-            for scan, rules, unheard in zip(scans, possible, quiet, strict=True):
-                matches = map(self._judge, rules, repeat(scan), repeat(unheard))
+            scores = self._scores.of(batch.found, possible)
+            for scan, rules, scored, unheard in zip(scans, possible, scores, quiet, strict=True):
+                matches = map(self._judge, rules, scored, repeat(scan), repeat(unheard))
                 found.append([match for match in matches if match is not None])
         return found
 
@@ -317,25 +318,28 @@ class Matcher:
         self._locate([rule_index], scan)
         return self._judge_located(rule_index, scan)
 
-    def _judge(self, rule_index: int, scan: ItemScan, quiet: Set[int]) -> Match | None:
+    def _judge(
+        self, rule_index: int, score: float, scan: ItemScan, quiet: Set[int]
+    ) -> Match | None:
         """`evaluate` of a rule that may hold by where its groups were found (`_possible`)
-        and whose near tests passed, once its terms are located if it is judged on
-        them; `quiet`: the rules whose tests failed on their anchor's fields."""
+        and whose near tests passed, once its terms are located if it is judged on them;
+        `score`: its score by the fields its groups were found in (RuleScores); `quiet`:
+        the rules whose tests failed on their anchor's fields."""
         if self._exact[rule_index]:
-            return self._judge_by_fields(rule_index, scan)
+            return self._judge_by_fields(rule_index, score, scan)
         if self._by_tests[rule_index]:
-            return self._judge_by_fields(rule_index, scan, rule_index in quiet)
+            return self._judge_by_fields(rule_index, score, scan, rule_index in quiet)
         return self._judge_located(rule_index, scan)
 
-    def _judge_by_fields(self, rule_index: int, scan: ItemScan, quiet: bool = False) -> Match:
+    def _judge_by_fields(
+        self, rule_index: int, score: float, scan: ItemScan, quiet: bool = False
+    ) -> Match:
         """The match of an exact rule whose predicate holds (or one settled by its near
         tests, which passed): its score and whether it alerts follow from the fields each
         group was found in, as `_judge_located` would find them; `quiet`: its tests failed
         on its anchor's fields."""
-        found = scan.found_bytes()
-        score = self._scores[rule_index](found)
         on_anchor = self._alerts_by_fields[rule_index]
-        alert = not quiet and (on_anchor is None or on_anchor(found))
+        alert = not quiet and (on_anchor is None or on_anchor(scan.found_bytes()))
         rule_id, severity, mention = self._said[rule_index]
         hits = partial(self._found_hits, rule_index, scan)
         return Match(rule_id, alert, score, severity if alert else mention, hits)

@@ -17,9 +17,6 @@ from monitor.rules.rule import Rule
 Predicate = Callable[[bytes], bool]
 """(the field bits of every group, one byte each) -> whether the rule may match."""
 
-Score = Callable[[bytes], float]
-"""(the field bits of every group, one byte each) -> the weights of the groups found."""
-
 
 def rule_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
     """The rule's expression, `group_ids[i]` standing for its group i; False is final."""
@@ -27,18 +24,6 @@ def rule_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:
     if rule.spec.threshold is None:
         return predicate
     return _with_threshold(predicate, rule.spec.threshold, rule, group_ids)
-
-
-def score_of(rule: Rule, group_ids: Sequence[int]) -> Score:
-    """The sum of the weights of the rule's groups found, added in the rule's order, as a
-    match's score is."""
-    # The weights are bound as an argument's default, not written into the source: any
-    # float, inf and nan included, and a local is read as fast as a constant.
-    weights = tuple(group.weight for group in rule.groups)
-    added = " + ".join(f"(w[{k}] if m[{gid}] else 0.0)" for k, gid in enumerate(group_ids))
-    source = f"lambda m, w=weights: float(0 + {added})"
-    score: Score = eval(source, {"__builtins__": {"float": float}, "weights": weights})
-    return score
 
 
 def anchor_predicate(rule: Rule, group_ids: Sequence[int]) -> Predicate:

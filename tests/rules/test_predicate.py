@@ -6,13 +6,15 @@ import itertools
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.item import ItemField
 from monitor.rules.expression import ALL_FIELDS, TermHit
 from monitor.rules.loader import load_rules
-from monitor.rules.predicate import rule_predicate, score_of
+from monitor.rules.predicate import rule_predicate
 from monitor.rules.rule import Rule
+from monitor.rules.scores import RuleScores
 
 PLACES = {1: (ItemField.TITLE, 0), 2: (ItemField.LEAD, 1), 4: (ItemField.BODY, 2)}
 
@@ -118,14 +120,17 @@ def test_a_score_adds_the_weights_of_the_groups_found_in_the_rules_order(tmp_pat
     """
     (tmp_path / "w.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
     (rule,) = load_rules([tmp_path])
-    score = score_of(rule, [7, 3, 5])
+    scores = RuleScores([rule], [[7, 3, 5]])
     weights = [group.weight for group in rule.groups]
-    for found in every_finding():
-        fields = bytearray(8)
-        fields[7], fields[3], fields[5] = found
-        expected = float(sum(w for w, bits in zip(weights, found, strict=True) if bits))
-        assert score(bytes(fields)) == expected, found
-    assert score(bytes([0, 0, 0, 1, 0, 1, 0, 1])) == 0.1 + 0.2 + 0.7 != 0.1 + (0.2 + 0.7)
+    findings = list(every_finding())
+    table = np.zeros((len(findings), 8), np.uint8)
+    table[:, [7, 3, 5]] = findings
+    found = scores.of(table, [[0]] * len(findings))
+    for finding, (score,) in zip(findings, found, strict=True):
+        expected = float(sum(w for w, bits in zip(weights, finding, strict=True) if bits))
+        assert score == expected, finding
+    assert scores.of(np.array([[0, 0, 0, 1, 0, 1, 0, 1]], np.uint8), [[0]]) == [[1.0]]
+    assert 0.1 + 0.2 + 0.7 == 1.0 != 0.1 + (0.2 + 0.7)  # added in the rule's order
 
 
 def test_a_score_takes_any_weight(tmp_path: Path) -> None:
@@ -140,6 +145,15 @@ def test_a_score_takes_any_weight(tmp_path: Path) -> None:
     """
     (tmp_path / "u.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
     (rule,) = load_rules([tmp_path])
-    score = score_of(rule, [0, 1, 2])
-    assert score(bytes([1, 1, 0])) == float("inf")
-    assert score(bytes([0, 1, 1])) == -1e300 + 2.5
+    scores = RuleScores([rule], [[0, 1, 2]])
+    table = np.array([[1, 1, 0], [0, 1, 1], [0, 0, 0]], np.uint8)
+    assert scores.of(table, [[0], [0], [0]]) == [[float("inf")], [-1e300 + 2.5], [0.0]]
+
+
+def test_scores_of_many_rules_on_many_items(tmp_path: Path) -> None:
+    rule = rule_of(tmp_path, "{any: [a, b, c]}")
+    scores = RuleScores([rule, rule], [[0, 1, 2], [3, 4, 5]])
+    table = np.array([[1, 0, 0, 0, 4, 2], [0, 0, 0, 1, 1, 1]], np.uint8)
+    # a weighs 2, b and c 1 (see rule_of)
+    assert scores.of(table, [[1, 0], []]) == [[2.0, 2.0], []]
+    assert scores.of(table, [[], [1, 0]]) == [[], [4.0, 0.0]]
