@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import product
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +105,22 @@ def _settled(rule: Rule, shape: Shape) -> bool:
     return True
 
 
+class Candidates(NamedTuple):
+    """Rules worth judging on the items of a batch: each one's rule and item, in order by
+    item, then rule. Kept as arrays until rules are judged one by one, so that each step
+    that rules some out reads them all at once."""
+
+    rules: Ints
+    items: Ints
+
+    def where(self, kept: npt.NDArray[np.bool_]) -> Candidates:
+        return Candidates(self.rules[kept], self.items[kept])
+
+    def by_item(self, count: int) -> list[list[int]]:
+        """The rules of each of `count` items."""
+        return rows_of(self.rules, self.items, count)
+
+
 class CandidateIndex:
     """Each group's clause and fields, each clause's rule and least count."""
 
@@ -134,8 +151,8 @@ class CandidateIndex:
         if (np.diff(self._group_clause[self._counted_in != 0]) < 0).any():
             raise ValueError("groups must be numbered by rule and clause (see clause_order)")
 
-    def candidates(self, batch: ScanBatch) -> list[list[int]]:
-        """For each item of the batch, the rules worth judging on it, in order."""
+    def candidates(self, batch: ScanBatch) -> Candidates:
+        """The rules worth judging on each item of the batch."""
         found, groups = batch.found, batch.found.shape[1]
         cells = np.flatnonzero(found.reshape(-1) != 0)
         items, present = np.divmod(cells, groups)
@@ -146,7 +163,7 @@ class CandidateIndex:
         ruled_out = items[forbidden] * self._rules + self._group_rule[present[forbidden]]
         chosen = met[~_among(met, ruled_out)]
         item_of, rule_of = np.divmod(chosen, self._rules)
-        return rows_of(rule_of, item_of, len(found))
+        return Candidates(rule_of, item_of)
 
     def _met(self, items: Ints, clause_of: Ints) -> Ints:
         """The cells (item × rule) of rules whose every clause is met, in order, given each

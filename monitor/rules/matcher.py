@@ -23,9 +23,13 @@ from functools import partial
 from itertools import repeat
 from operator import itemgetter
 
+import numpy as np
+import numpy.typing as npt
+
 from monitor.item import Item, field_texts
-from monitor.rules.candidates import CandidateIndex, Settled, clause_order
+from monitor.rules.candidates import CandidateIndex, Candidates, Settled, clause_order
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
+from monitor.rules.filters import RuleFilters
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
 from monitor.rules.pattern_set import PatternSet
@@ -70,12 +74,6 @@ def batches(items: Sequence[Item], limit: int | None = None) -> Iterator[list[It
         yield run
 
 
-def _accepts_every_item(rule: Rule) -> bool:
-    """Whether no filter of the rule can keep an item out (see Rule.accepts)."""
-    spec = rule.spec
-    return spec.enabled and not (spec.languages or spec.sources or spec.exclude_sources)
-
-
 class Matcher:
     """Matches items against a fixed set of compiled rules; one per thread, since matching
     learns new spellings into tables that it shares between items (and a match's hits,
@@ -104,13 +102,16 @@ class Matcher:
         self._spellings = SpellingIndex(self._index, self._term_groups)
         self._group_names = [self.rules[rule].groups[local].name for rule, local in self._owner]
         settled = Settled()
-        self._predicates = [
-            None if settled(rule) else rule_predicate(rule, groups)
-            for rule, groups in zip(self.rules, self._rule_groups, strict=True)
-        ]
-        """Of each rule, its predicate; None when being a candidate settles it."""
+        self._predicates = {
+            index: rule_predicate(rule, groups)
+            for index, (rule, groups) in enumerate(zip(self.rules, self._rule_groups, strict=True))
+            if not settled(rule)
+        }
+        """Of each rule that being a candidate does not settle, its predicate."""
+        self._predicated = np.zeros(len(self.rules), bool)
+        self._predicated[list(self._predicates)] = True
         self._candidates = CandidateIndex(self.rules, self._rule_groups)
-        self._unfiltered = [_accepts_every_item(rule) for rule in self.rules]
+        self._filters = RuleFilters(self.rules)
         self._near_tests = [
             tuple(near_tests(rule.expression, [self._group_terms[gid] for gid in gids]))
             for rule, gids in zip(self.rules, self._rule_groups, strict=True)
@@ -206,45 +207,52 @@ class Matcher:
             batch = self._scan_batch(batch_items)
             scans = batch.item_scans()
             possible, quiet = self._worth_judging(batch, batch_items, scans)
+            count = len(batch_items)
+            rules_of = possible.by_item(count)
             placed = self._placed
             batch.locate(
                 {
                     n: self._terms_to_locate([rule for rule in rules if placed[rule]], scans[n])
-                    for n, rules in enumerate(possible)
+                    for n, rules in enumerate(rules_of)
                     if rules
                 }
             )
-            scores = self._scores.of(batch.found, possible)
-            for scan, rules, scored, unheard in zip(scans, possible, scores, quiet, strict=True):
+            scores = self._scores.of(batch.found, possible, count)
+            quiet_of = map(set, possible.where(quiet).by_item(count))
+            for scan, rules, scored, unheard in zip(scans, rules_of, scores, quiet_of, strict=True):
                 matches = map(self._judge, rules, scored, repeat(scan), repeat(unheard))
                 found.append([match for match in matches if match is not None])
         return found
 
     def _worth_judging(
         self, batch: ScanBatch, items: Sequence[Item], scans: Sequence[ItemScan]
-    ) -> tuple[list[list[int]], Sequence[Set[int]]]:
-        """Of each item, the rules that may hold by the fields their groups were found in
-        and by their near tests; and of those, the anchored ones whose tests fail
-        on their anchor's fields."""
+    ) -> tuple[Candidates, npt.NDArray[np.bool_]]:
+        """The rules that may hold on each item by the fields their groups were found in
+        and by their near tests, and whose filters let it through; and which of them are
+        anchored rules whose tests fail on their anchor's fields."""
         candidates = self._candidates.candidates(batch)
-        possible = list(map(self._possible, items, scans, candidates))
-        if not any(possible):
-            return possible, [frozenset()] * len(possible)
+        possible = candidates.where(self._admitted(candidates, items, scans))
+        if not len(possible.rules):
+            return possible, np.zeros(0, bool)
         batch.keep_terms()
         return self._nears.passing(batch, possible)
 
-    def _possible(self, item: Item, scan: ItemScan, candidates: list[int]) -> list[int]:
-        """The candidates that may hold by the fields their groups were found in, and whose
-        filters let the item through."""
-        found = scan.found_bytes()
-        language = item.language
-        rules, predicates, unfiltered = self.rules, self._predicates, self._unfiltered
-        return [
-            rule_index
-            for rule_index in candidates
-            if ((predicate := predicates[rule_index]) is None or predicate(found))
-            and (unfiltered[rule_index] or rules[rule_index].accepts(item, language))
+    def _admitted(
+        self, candidates: Candidates, items: Sequence[Item], scans: Sequence[ItemScan]
+    ) -> npt.NDArray[np.bool_]:
+        """Of each candidate, whether its rule's filters let its item through and its
+        predicate, when being a candidate does not settle the rule, holds on the fields
+        its groups were found in."""
+        admitted = self._filters.admitted(items, candidates)
+        tested = np.flatnonzero(admitted & self._predicated[candidates.rules])
+        predicates = self._predicates
+        admitted[tested] = [
+            predicates[rule](scans[item].found_bytes())
+            for rule, item in zip(
+                candidates.rules[tested].tolist(), candidates.items[tested].tolist(), strict=True
+            )
         ]
+        return admitted
 
     def learn(self, items: Sequence[Item]) -> None:
         """Learn the spellings of the items' words without matching them. A worker learns

@@ -21,8 +21,9 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from monitor.rules.candidates import Candidates
 from monitor.rules.expression import AllOf, GroupRef, Near, Node
-from monitor.rules.ragged import Ints, Ragged, rows_of
+from monitor.rules.ragged import Ints, Ragged
 from monitor.rules.scan import ScanBatch
 
 UNBOUNDED = 1 << 62
@@ -121,27 +122,21 @@ class BatchNears:
         """Of each test, its rule's anchor's fields."""
 
     def passing(
-        self, batch: ScanBatch, candidates: list[list[int]]
-    ) -> tuple[list[list[int]], list[set[int]]]:
-        """Of each item's candidate rules, those whose every near test holds; and of those,
-        the anchored ones some test of which fails on their anchor's fields."""
-        counts = list(map(len, candidates))
-        rules = np.fromiter(chain.from_iterable(candidates), np.intp, sum(counts))
+        self, batch: ScanBatch, candidates: Candidates
+    ) -> tuple[Candidates, npt.NDArray[np.bool_]]:
+        """The candidates whose every near test holds; and which of those are anchored
+        rules some test of which fails on their anchor's fields."""
+        rules, items = candidates
         tests, owners = self._rule_tests.gather(rules)
         if not len(tests):
-            return candidates, [set() for _ in candidates]
-        items = np.arange(len(candidates)).repeat(counts)
+            return candidates, np.zeros(len(rules), bool)
         cells = items[owners] * len(self._reach) + tests
         held, anchored = self._held(batch, cells)
         kept = np.ones(len(rules), bool)
         kept[owners[~held[cells]]] = False
         quiet = np.zeros(len(rules), bool)
         quiet[owners[~anchored[cells]]] = True
-        quiet &= kept
-        count = len(candidates)
-        return rows_of(rules[kept], items[kept], count), [
-            set(rules_of) for rules_of in rows_of(rules[quiet], items[quiet], count)
-        ]
+        return candidates.where(kept), quiet[kept]
 
     def _held(
         self, batch: ScanBatch, cells: Ints

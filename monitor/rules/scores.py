@@ -9,11 +9,12 @@ judging); numpy adds them for all the rules of a batch from two tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate, chain, pairwise
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
+from monitor.rules.candidates import Candidates
 from monitor.rules.ragged import Ragged
 from monitor.rules.rule import Rule
 
@@ -28,16 +29,17 @@ class RuleScores:
             self._groups.append(groups)
             self._weights.append(np.array([group.weight for group in rule.groups]))
 
-    def of(self, found: npt.NDArray[np.uint8], rules: Sequence[Sequence[int]]) -> list[list[float]]:
-        """The score of each of `rules[i]` on item i, by `found` (the field bits each group
-        was found in, a row an item)."""
-        counts = list(map(len, rules))
-        chosen = np.fromiter(chain.from_iterable(rules), np.intp, sum(counts))
+    def of(
+        self, found: npt.NDArray[np.uint8], candidates: Candidates, count: int
+    ) -> list[list[float]]:
+        """The score of each candidate by `found` (the field bits each group was found in,
+        a row an item), as a list for each of `count` items."""
+        chosen = candidates.rules
         groups, owners = self._groups.gather(chosen)
         weights, _ = self._weights.gather(chosen)
-        items = np.arange(len(rules)).repeat(counts)[owners]
-        counted = np.where(found[items, groups] != 0, weights, 0.0)
+        counted = np.where(found[candidates.items[owners], groups] != 0, weights, 0.0)
         # bincount adds each rule's weights one after another, in the rule's order, from 0.0:
         # the same sum, to the last bit, as adding them in Python.
         scores: list[float] = np.bincount(owners, counted, minlength=len(chosen)).tolist()
-        return [scores[begin:end] for begin, end in pairwise(accumulate(counts, initial=0))]
+        ends = np.bincount(candidates.items, minlength=count).cumsum().tolist()
+        return [scores[begin:end] for begin, end in pairwise([0, *ends])]

@@ -9,8 +9,8 @@ import pytest
 
 from monitor.inputs import read_items, read_path
 from monitor.item import Item, ItemField
+from monitor.rules import filters, spellings
 from monitor.rules import matcher as matcher_module
-from monitor.rules import spellings
 from monitor.rules.loader import load_rules
 from monitor.rules.match import Match
 from monitor.rules.matcher import BATCH_CHARS, BATCH_ITEMS, Matcher, batches
@@ -305,6 +305,36 @@ def test_source_and_language_filters(
 ) -> None:
     item = Item(id="x", title=title, source=source, lang=lang)
     assert (only(matcher_of(tmp_path, FILTERED).match(item), "filtered") is not None) is expected
+
+
+def test_filters_are_read_for_each_item_of_a_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filters, "ROWS_KEPT", 2)  # the answers of most pairs are forgotten
+    arabic = (
+        FILTERED.replace("id: filtered", "id: arabic")
+        .replace("languages: [en]", "languages: [ar]")
+        .replace("exclude_sources: [ap]", "exclude_sources: [reuters]")
+    )
+    unfiltered = "id: every\ntitle: Every\nterms:\n  iraq: [Iraq, العراق]\nmatch: iraq\n"
+    matcher = matcher_of(tmp_path, FILTERED, arabic, unfiltered)
+    cases = [
+        ("Iraq news", "reuters", "", {"filtered"}),
+        ("Iraq news", "reuters", "en-GB", {"filtered"}),
+        ("Iraq news", "bbc", "", set()),
+        ("Iraq news", "ap", "", set()),
+        ("أخبار العراق", "reuters", "", set()),
+        ("أخبار العراق", "ap", "", {"arabic"}),
+        ("Iraq news", "ap", "ar", {"arabic"}),
+        ("Iraq news", "reuters", "", {"filtered"}),
+    ]
+    items = [
+        Item(id=f"x{n}", title=t, source=s, lang=lang) for n, (t, s, lang, _) in enumerate(cases)
+    ]
+    found = [{m.rule for m in matches} - {"every"} for matches in matcher.match_many(items)]
+    assert found == [expected for *_, expected in cases]
+    assert all(len(matches) for matches in matcher.match_many(items))  # `every` matched each
+    assert len(matcher._filters._rows) <= filters.ROWS_KEPT
 
 
 def test_disabled_rule_never_matches(tmp_path: Path) -> None:

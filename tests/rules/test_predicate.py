@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from monitor.item import ItemField
+from monitor.rules.candidates import Candidates
 from monitor.rules.expression import ALL_FIELDS, TermHit
 from monitor.rules.loader import load_rules
 from monitor.rules.predicate import rule_predicate
@@ -53,6 +54,14 @@ def rule_of(tmp_path: Path, match: str, extra: str = "") -> Rule:
     (tmp_path / "r.yaml").write_text(rule_text(match) + extra, encoding="utf-8")
     (rule,) = load_rules([tmp_path])
     return rule
+
+
+def scored(scores: RuleScores, table: np.ndarray, rules: list[list[int]]) -> list[list[float]]:
+    """`scores` of `rules[i]` on item i (row i of `table`)."""
+    items = [item for item, its in enumerate(rules) for _ in its]
+    flat = [rule for its in rules for rule in its]
+    chosen = Candidates(np.array(flat, np.intp), np.array(items, np.intp))
+    return scores.of(table, chosen, len(rules))
 
 
 def every_finding(groups: int = 3) -> list[tuple[int, ...]]:
@@ -125,11 +134,11 @@ def test_a_score_adds_the_weights_of_the_groups_found_in_the_rules_order(tmp_pat
     findings = list(every_finding())
     table = np.zeros((len(findings), 8), np.uint8)
     table[:, [7, 3, 5]] = findings
-    found = scores.of(table, [[0]] * len(findings))
+    found = scored(scores, table, [[0]] * len(findings))
     for finding, (score,) in zip(findings, found, strict=True):
         expected = float(sum(w for w, bits in zip(weights, finding, strict=True) if bits))
         assert score == expected, finding
-    assert scores.of(np.array([[0, 0, 0, 1, 0, 1, 0, 1]], np.uint8), [[0]]) == [[1.0]]
+    assert scored(scores, np.array([[0, 0, 0, 1, 0, 1, 0, 1]], np.uint8), [[0]]) == [[1.0]]
     assert 0.1 + 0.2 + 0.7 == 1.0 != 0.1 + (0.2 + 0.7)  # added in the rule's order
 
 
@@ -147,7 +156,7 @@ def test_a_score_takes_any_weight(tmp_path: Path) -> None:
     (rule,) = load_rules([tmp_path])
     scores = RuleScores([rule], [[0, 1, 2]])
     table = np.array([[1, 1, 0], [0, 1, 1], [0, 0, 0]], np.uint8)
-    assert scores.of(table, [[0], [0], [0]]) == [[float("inf")], [-1e300 + 2.5], [0.0]]
+    assert scored(scores, table, [[0], [0], [0]]) == [[float("inf")], [-1e300 + 2.5], [0.0]]
 
 
 def test_scores_of_many_rules_on_many_items(tmp_path: Path) -> None:
@@ -155,5 +164,5 @@ def test_scores_of_many_rules_on_many_items(tmp_path: Path) -> None:
     scores = RuleScores([rule, rule], [[0, 1, 2], [3, 4, 5]])
     table = np.array([[1, 0, 0, 0, 4, 2], [0, 0, 0, 1, 1, 1]], np.uint8)
     # a weighs 2, b and c 1 (see rule_of)
-    assert scores.of(table, [[1, 0], []]) == [[2.0, 2.0], []]
-    assert scores.of(table, [[], [1, 0]]) == [[], [4.0, 0.0]]
+    assert scored(scores, table, [[1, 0], []]) == [[2.0, 2.0], []]
+    assert scored(scores, table, [[], [1, 0]]) == [[], [4.0, 0.0]]
