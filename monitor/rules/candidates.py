@@ -155,7 +155,7 @@ class CandidateIndex:
         """The rules worth judging on each item of the batch."""
         found, groups = batch.found, batch.found.shape[1]
         cells = np.flatnonzero(found.reshape(-1) != 0)
-        items, present = np.divmod(cells, groups)
+        items, present = _rows_and_columns(cells, len(found), groups)
         counted = (found.reshape(-1)[cells] & self._counted_in[present]) != 0
         met = self._met(items[counted], self._group_clause[present[counted]])
         forbidden = self._forbids[present]
@@ -178,10 +178,19 @@ class CandidateIndex:
         return complete
 
 
+def _rows_and_columns(cells: Ints, rows: int, columns: int) -> tuple[Ints, Ints]:
+    """The row and column of each of `cells` (in order) of a table of `rows` × `columns`:
+    read from where each row's cells begin, which costs a third of dividing them all."""
+    ends = cells.searchsorted(np.arange(1, rows + 1) * columns)
+    row = np.arange(rows).repeat(np.diff(ends, prepend=0))
+    return row, cells - row * columns
+
+
 def _runs(ordered: Ints) -> tuple[Ints, Ints]:
-    """Where each run of equal values of `ordered` (non-negative, in order) starts, and
-    how long it is."""
-    starts = np.flatnonzero(np.diff(ordered, prepend=-1))
+    """Where each run of equal values of `ordered` (in order) starts, and how long it is."""
+    change = np.ones(len(ordered), bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
     return starts, np.diff(starts, append=len(ordered))
 
 
