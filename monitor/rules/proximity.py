@@ -130,8 +130,9 @@ class BatchNears:
         tests, owners = self._rule_tests.gather(rules)
         if not len(tests):
             return candidates, np.zeros(len(rules), bool)
-        cells = items[owners] * len(self._reach) + tests
-        held, anchored = self._held(batch, cells)
+        asked_of = items[owners]
+        cells = asked_of * len(self._reach) + tests
+        held, anchored = self._held(batch, cells, tests, asked_of)
         kept = np.ones(len(rules), bool)
         kept[owners[~held[cells]]] = False
         quiet = np.zeros(len(rules), bool)
@@ -139,14 +140,14 @@ class BatchNears:
         return candidates.where(kept), quiet[kept]
 
     def _held(
-        self, batch: ScanBatch, cells: Ints
+        self, batch: ScanBatch, cells: Ints, tests: Ints, items: Ints
     ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
         """Of every item × test, whether the test holds on the item, and whether it holds on
-        its anchor's fields; `cells`: those asked."""
+        its anchor's fields; `cells`: those asked, test `tests[i]` of item `items[i]`."""
         count = len(self._reach)
         asked = np.zeros(len(batch.occurrences) * count, bool)
         asked[cells] = True
-        terms, places = self._asked_places(batch, cells)
+        terms, places = self._asked_places(batch, tests, items)
         children, owners = self._term_children.gather(self._term_row[terms].astype(np.intp))
         places = places[owners]
         tests = children >> self._shift
@@ -157,14 +158,13 @@ class BatchNears:
         anchored = self._holding(batch, Events(*(column[in_anchor] for column in events)), count)
         return held, anchored
 
-    def _asked_places(self, batch: ScanBatch, cells: Ints) -> tuple[Ints, Ints]:
+    def _asked_places(self, batch: ScanBatch, tests: Ints, items: Ints) -> tuple[Ints, Ints]:
         """The terms found in the batch that some test asked of their item stands in, and
         their places: most terms found stand in no test asked of their item, and finding
         every test of every term found took most of the time (at 10,000 rules)."""
-        tests = len(self._reach)
-        terms, owners = self._test_terms.gather(cells % tests)
+        terms, owners = self._test_terms.gather(tests)
         wanted = np.zeros(len(batch.occurrences) * self._terms, bool)
-        wanted[(cells // tests)[owners] * self._terms + terms] = True
+        wanted[items[owners] * self._terms + terms] = True
         found, places = batch.term_places()
         kept = wanted[batch.item_of(places) * self._terms + found]
         return found[kept], places[kept]
@@ -173,10 +173,10 @@ class BatchNears:
         """The places given, each of one group of a test (test << shift | group), sorted:
         once, since the places in the anchors' fields are then sorted too. Places of
         groups of one test at one word may come in any order (see covering_ends)."""
-        key = (children >> self._shift) * len(batch.ids) + places
-        order = key.argsort()
-        key, child = key[order], (children & ((1 << self._shift) - 1))[order]
-        test, place = np.divmod(key, len(batch.ids))
+        tests = children >> self._shift
+        order = (tests * len(batch.ids) + places).argsort()
+        test, place = tests[order], places[order]
+        child = (children & ((1 << self._shift) - 1))[order]
         return Events(test, child, batch.text_of(place), place)
 
     def _holding(self, batch: ScanBatch, events: Events, count: int) -> npt.NDArray[np.bool_]:
