@@ -32,8 +32,9 @@ from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
 from monitor.rules.filters import RuleFilters
 from monitor.rules.gate import PatternGates
 from monitor.rules.match import Hit, Match, ShownHits
+from monitor.rules.model import Severity
 from monitor.rules.pattern_set import PatternSet
-from monitor.rules.predicate import anchor_predicate, rule_predicate
+from monitor.rules.predicate import Predicate, anchor_predicate, rule_predicate
 from monitor.rules.proximity import BatchNears, near_tests, settled_by_tests
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ItemScan, ScanBatch, item_sources
@@ -72,6 +73,16 @@ def batches(items: Sequence[Item], limit: int | None = None) -> Iterator[list[It
         size += chars
     if run:
         yield run
+
+
+ByFields = tuple[str, Severity, Severity, Predicate | None]
+"""Of a rule judged by fields: its id, the severities of an alert and of a mention, and
+whether it may hold on its anchor's fields (exactly, for an exact rule; None: unanchored)."""
+
+
+def _by_fields(rule: Rule, groups: Sequence[int]) -> ByFields:
+    on_anchor = None if rule.anchor_mask == ALL_FIELDS else anchor_predicate(rule, groups)
+    return rule.id, rule.spec.severity, rule.spec.mention_severity, on_anchor
 
 
 class Matcher:
@@ -134,21 +145,17 @@ class Matcher:
             for exact, by_tests in zip(self._exact, self._by_tests, strict=True)
         ]
         """Rules judged on where their terms stand, whose words are located first."""
-        self._alerts_by_fields = [
-            anchor_predicate(rule, groups)
-            if (exact or by_tests) and rule.anchor_mask != ALL_FIELDS
-            else None
-            for rule, groups, exact, by_tests in zip(
-                self.rules, self._rule_groups, self._exact, self._by_tests, strict=True
+        self._by_fields = [
+            None if placed else _by_fields(rule, groups)
+            for rule, groups, placed in zip(
+                self.rules, self._rule_groups, self._placed, strict=True
             )
         ]
-        """Of each anchored rule judged by fields, whether it may hold on its anchor's
-        fields (exactly, for an exact one)."""
+        """Of each rule judged by fields, what its match says but its score and whether
+        it alerts (ByFields); None for the others. One object a rule, read for each of
+        its matches: at 10,000 rules, most of a match's cost is reading what its rule
+        keeps, afresh."""
         self._scores = RuleScores(self.rules, self._rule_groups)
-        self._said = [
-            (rule.id, rule.spec.severity, rule.spec.mention_severity) for rule in self.rules
-        ]
-        """Of each rule, its id and the severities of an alert and of a mention."""
         self._sentence_rules = {
             index for index, rule in enumerate(self.rules) if rule.expression.uses_sentences()
         }
@@ -329,26 +336,19 @@ class Matcher:
     def _judge(
         self, rule_index: int, score: float, scan: ItemScan, quiet: Set[int]
     ) -> Match | None:
-        """`evaluate` of a rule that may hold by where its groups were found (`_possible`)
+        """`evaluate` of a rule that may hold by where its groups were found (`_admitted`)
         and whose near tests passed, once its terms are located if it is judged on them;
         `score`: its score by the fields its groups were found in (RuleScores); `quiet`:
-        the rules whose tests failed on their anchor's fields."""
-        if self._exact[rule_index]:
-            return self._judge_by_fields(rule_index, score, scan)
-        if self._by_tests[rule_index]:
-            return self._judge_by_fields(rule_index, score, scan, rule_index in quiet)
-        return self._judge_located(rule_index, scan)
+        the rules whose tests failed on their anchor's fields.
 
-    def _judge_by_fields(
-        self, rule_index: int, score: float, scan: ItemScan, quiet: bool = False
-    ) -> Match:
-        """The match of an exact rule whose predicate holds (or one settled by its near
-        tests, which passed): its score and whether it alerts follow from the fields each
-        group was found in, as `_judge_located` would find them; `quiet`: its tests failed
-        on its anchor's fields."""
-        on_anchor = self._alerts_by_fields[rule_index]
-        alert = not quiet and (on_anchor is None or on_anchor(scan.found_bytes()))
-        rule_id, severity, mention = self._said[rule_index]
+        A rule judged by fields (an exact one whose predicate holds, or one settled by its
+        near tests) holds: whether it alerts follows from the fields each group was found
+        in, as `_judge_located` would find it."""
+        said = self._by_fields[rule_index]
+        if said is None:
+            return self._judge_located(rule_index, scan)
+        rule_id, severity, mention, on_anchor = said
+        alert = rule_index not in quiet and (on_anchor is None or on_anchor(scan.found_bytes()))
         hits = partial(self._found_hits, rule_index, scan)
         return Match(rule_id, alert, score, severity if alert else mention, hits)
 
