@@ -118,7 +118,8 @@ class Candidates(NamedTuple):
 
     def by_item(self, count: int) -> list[list[int]]:
         """The rules of each of `count` items."""
-        return rows_of(self.rules, self.items, count)
+        rules: list[list[int]] = rows_of(self.rules, self.items, count)
+        return rules
 
 
 class CandidateIndex:

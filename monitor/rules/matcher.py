@@ -127,23 +127,18 @@ class Matcher:
             tuple(near_tests(rule.expression, [self._group_terms[gid] for gid in gids]))
             for rule, gids in zip(self.rules, self._rule_groups, strict=True)
         ]
-        self._exact = [rule.expression.exact() for rule in self.rules]
-        """Rules judged by where their groups were found alone: their hits are found when
-        first read (see Match), most never are."""
+        # Judged by where their groups were found alone: an exact rule, or one that holds
+        # when its predicate does and its near tests pass (and alerts when they pass on its
+        # anchor's fields as well).
+        exact = [rule.expression.exact() for rule in self.rules]
+        by_tests = [
+            not is_exact and bool(tests) and settled_by_tests(rule.expression)
+            for rule, is_exact, tests in zip(self.rules, exact, self._near_tests, strict=True)
+        ]
         self._nears = BatchNears(
             self._near_tests, [rule.anchor_mask for rule in self.rules], len(self._term_groups)
         )
-        self._by_tests = [
-            not exact and bool(tests) and settled_by_tests(rule.expression)
-            for rule, exact, tests in zip(self.rules, self._exact, self._near_tests, strict=True)
-        ]
-        """Rules that hold when their predicate does and their near tests pass, and alert
-        when they hold on their anchor's fields as well: judged as the exact ones, once
-        their nears are tested."""
-        self._placed = [
-            not exact and not by_tests
-            for exact, by_tests in zip(self._exact, self._by_tests, strict=True)
-        ]
+        self._placed = [not a and not b for a, b in zip(exact, by_tests, strict=True)]
         """Rules judged on where their terms stand, whose words are located first."""
         self._by_fields = [
             None if placed else _by_fields(rule, groups)

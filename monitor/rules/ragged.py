@@ -16,10 +16,10 @@ import numpy.typing as npt
 Ints = npt.NDArray[np.intp]
 
 
-def rows_of(values: Ints, rows: Ints, count: int) -> list[list[int]]:
+def rows_of(values: npt.NDArray[Any], rows: Ints, count: int) -> list[list[Any]]:
     """`values` as `count` lists, each value in the list of its row (`rows`, in order)."""
     ends = np.bincount(rows, minlength=count).cumsum().tolist()
-    listed: list[int] = values.tolist()
+    listed: list[Any] = values.tolist()
     return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 

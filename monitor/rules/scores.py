@@ -9,13 +9,12 @@ judging); numpy adds them for all the rules of a batch from two tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
 from monitor.rules.candidates import Candidates
-from monitor.rules.ragged import Ragged
+from monitor.rules.ragged import Ragged, rows_of
 from monitor.rules.rule import Rule
 
 
@@ -40,6 +39,5 @@ class RuleScores:
         counted = np.where(found[candidates.items[owners], groups] != 0, weights, 0.0)
         # bincount adds each rule's weights one after another, in the rule's order, from 0.0:
         # the same sum, to the last bit, as adding them in Python.
-        scores: list[float] = np.bincount(owners, counted, minlength=len(chosen)).tolist()
-        ends = np.bincount(candidates.items, minlength=count).cumsum().tolist()
-        return [scores[begin:end] for begin, end in pairwise([0, *ends])]
+        scores = np.bincount(owners, counted, minlength=len(chosen))
+        return rows_of(scores, candidates.items, count)
