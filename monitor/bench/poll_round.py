@@ -3,10 +3,12 @@ and CPU time, then checked against what the feed server changed."""
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -164,9 +166,10 @@ async def timed_round(
     """One poll_all_once(), timed; then its outcomes and queued jobs checked, and the queue
     emptied. `expected_ids` None (the warm-up) checks only the number of jobs."""
     before = bench.load()
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    outcomes = await poller.poll_all_once()
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    with _collector_paused():
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        outcomes = await poller.poll_all_once()
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     after = bench.load()
     result = Round(
         kind=what[0],
@@ -189,6 +192,20 @@ async def timed_round(
     result.problems += _queued(bench, len(changed), expected_ids, new_each)
     bench.empty_queue()
     return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection inside a timed round, as timeit does: in a process with a large
+    heap (a test run's), one full collection could cost more CPU than a round of 304s."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _responses(result: Round, feeds: int, new_each: int) -> list[str]:
