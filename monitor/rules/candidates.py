@@ -155,7 +155,7 @@ class CandidateIndex:
     def candidates(self, batch: ScanBatch) -> Candidates:
         """The rules worth judging on each item of the batch."""
         found, groups = batch.found, batch.found.shape[1]
-        cells = np.flatnonzero(found.reshape(-1) != 0)
+        cells = batch.found_cells()
         items, present = _rows_and_columns(cells, len(found), groups)
         counted = (found.reshape(-1)[cells] & self._counted_in[present]) != 0
         met = self._met(items[counted], self._group_clause[present[counted]])

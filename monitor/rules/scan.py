@@ -65,6 +65,11 @@ _FIELD_OF_BITS = {
 
 _NONE = np.zeros(0, np.intp)
 
+SORTED_BELOW = 8
+"""The cells set in a batch's table of found groups are sorted from those marked when
+these are fewer than this part of the table, and read from the table otherwise: sorting a
+marked cell costs about as much as reading five to eight cells of the table."""
+
 
 def item_sources(texts: FieldTexts) -> tuple[str, str, str]:
     """An item's texts 0, 1 and 2: its title, its lead when the lead is not the body's
@@ -219,6 +224,8 @@ class ScanBatch:
         """Phrases and patterns found while scanning, a run at a time: each one's term and
         the batch places of its first and last words."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
+        self._marked: list[Ints] = []
+        """The cells of `found` marked, a run at a time, some more than once."""
         self._mark_words()
         self._find_phrases()
         if patterns[0]:
@@ -300,6 +307,7 @@ class ScanBatch:
     def _mark_words(self) -> None:
         groups, owners = self.index.groups.gather(self.ids)
         cells = self._item_of[owners] * self._groups + groups
+        self._marked.append(cells)
         _mark(self.found, cells, self.fields[owners])
 
     def _find_phrases(self) -> None:
@@ -523,6 +531,21 @@ class ScanBatch:
         terms, firsts, _ = self._places
         return np.concatenate((words, terms)), np.concatenate((places, firsts))
 
+    def found_cells(self) -> Ints:
+        """The cells of `found` (flat: item × groups + group) that hold some bit, in order.
+        Where few were marked, sorted from the cells marked rather than read from the
+        whole table: at 10,000 rules a feed item has 28,000 cells, a thousand of them
+        marked, and reading the table took half of choosing a batch's candidates."""
+        flat = self.found.reshape(-1)
+        if sum(map(len, self._marked)) * SORTED_BELOW > len(flat):
+            return np.flatnonzero(flat != 0)
+        # Half the bytes to sort in 32 bits, and twice as fast.
+        narrow = np.int32 if len(flat) <= np.iinfo(np.int32).max else np.intp
+        marked = np.sort(np.concatenate([*self._marked, _NONE]).astype(narrow))
+        distinct = np.ones(len(marked), bool)
+        np.not_equal(marked[1:], marked[:-1], out=distinct[1:])
+        return marked[distinct].astype(np.intp)
+
     def item_of(self, places: Ints) -> Ints:
         """The item each batch place stands in, by its place in the batch."""
         items: Ints = self._item_of[places]
@@ -543,6 +566,7 @@ class ScanBatch:
         groups, owners = self.index.groups_of_terms.gather(terms)
         at = firsts[owners]
         cells = self._item_of[at] * self._groups + groups
+        self._marked.append(cells)
         _mark(self.found, cells, self.fields[at])
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.inputs import read_items, read_path
 from monitor.item import Item, field_texts
+from monitor.rules import scan
 from monitor.rules.gate import PatternGates
 from monitor.rules.loader import load_rules
 from monitor.rules.matcher import Matcher
@@ -90,3 +92,14 @@ def test_hits_read_an_item_at_a_time_are_those_of_the_item_matched_alone(
         n for n, matches in enumerate(together) if any(m.rule == "common-words" for m in matches)
     ]
     assert len(common) > 2 and common[-1] > len(batch_items) // 2
+
+
+@pytest.mark.parametrize("sorted_below", [1, 1_000_000], ids=["sorted", "read"])
+def test_the_cells_found_are_the_cells_of_the_table_set(
+    shipped_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, sorted_below: int
+) -> None:
+    monkeypatch.setattr(scan, "SORTED_BELOW", sorted_below)
+    batch = batch_of(shipped_matcher, items())
+    cells = batch.found_cells()
+    assert len(cells) > 100  # the seeds and articles do hold the shipped rules' terms
+    assert cells.tolist() == np.flatnonzero(batch.found.reshape(-1)).tolist()
