@@ -325,20 +325,27 @@ class ScanBatch:
     def _find_longer(self, positions: Ints, slots: Ints) -> None:
         """The phrases of three words or more that start at `positions`, whose first two
         words are the pairs of `slots`."""
+        index = self.index
+        triples = index.triple_slots((slots << PAIR_SHIFT) | self.ids[positions + 2])
+        terms, owners = index.triple_terms.gather(triples)
+        firsts = positions[owners]
+        self._place(terms, firsts, firsts + 2)
+        goes_on = index.triple_goes_on.values[triples]
+        self._find_longest(positions[goes_on], triples[goes_on])
+
+    def _find_longest(self, positions: Ints, triples: Ints) -> None:
+        """The phrases of four words or more that start at `positions`, whose first three
+        words are the triples of `triples`."""
         terms: list[int] = []
         firsts: list[int] = []
         lasts: list[int] = []
-        keys, phrases = self.index.keys, self.index.pair_phrases
-        thirds = self.ids[positions + 2].tolist()
-        for position, slot, third in zip(positions.tolist(), slots.tolist(), thirds, strict=True):
-            longer = phrases[slot]
-            assert longer is not None  # its third bits met
-            for key in longer.nexts.intersection(keys[third]):
-                for term, rest in longer.by_next[key]:
-                    if self._continues(position + 3, rest):
-                        terms.append(term)
-                        firsts.append(position)
-                        lasts.append(position + 2 + len(rest))
+        longer = self.index.triple_longer
+        for position, triple in zip(positions.tolist(), triples.tolist(), strict=True):
+            for term, rest in longer[triple]:
+                if self._continues(position + 3, rest):
+                    terms.append(term)
+                    firsts.append(position)
+                    lasts.append(position + 2 + len(rest))
         self._place(*(np.array(column, np.intp) for column in (terms, firsts, lasts)))
 
     def _continues(self, position: int, rest: tuple[str, ...]) -> bool:

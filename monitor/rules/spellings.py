@@ -10,7 +10,7 @@ a word not seen before goes through Python, to be analysed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import chain
@@ -35,7 +35,8 @@ Start = tuple[int, tuple[str, ...]]
 """A term that a key starts: its id and the keys of its other words."""
 
 PAIRS_CACHED = 100_000
-"""Pairs of spellings whose phrases are kept (a few MB), as `pair_slots` learns them."""
+"""Pairs of spellings whose phrases are kept (a few MB), as `pair_slots` learns them; and
+as many pairs followed by a third spelling, as `triple_slots` learns them."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +57,10 @@ class Phrases:
         if not grouped:
             return None
         return cls({key: tuple(found) for key, found in grouped.items()}, frozenset(grouped))
+
+    def going_on(self, keys: Iterable[str]) -> list[Start]:
+        """The phrases whose next word may have one of `keys`."""
+        return [start for key in self.nexts.intersection(keys) for start in self.by_next[key]]
 
 
 PAIR_SHIFT = 32
@@ -130,6 +135,16 @@ class SpellingIndex:
         fail on their third word, which is then the only one looked at."""
         self.pair_third_bits = Column(np.uint64)
         """Slot -> the bits of the third keys of the longer phrases the pair starts."""
+        self._triples: dict[int, int] = {}
+        """A pair's slot and the id of the word after it (see `triple_slots`) -> the slot
+        of what the three words can start."""
+        self.triple_terms = Ragged()
+        """Triple slot -> the terms of three words that the three words are."""
+        self.triple_longer: list[tuple[Start, ...]] = []
+        """Triple slot -> the phrases of four words or more that the three start: each
+        one's term and the keys of its words after the third."""
+        self.triple_goes_on = Column(np.bool_)
+        """Triple slot -> whether it starts phrases of four words or more."""
         self._table = SpellingTable()
         self._start_afresh()
 
@@ -160,31 +175,41 @@ class SpellingIndex:
         given their ids as `first << PAIR_SHIFT | second`. Learned once a pair: words meet
         in the same pairs again and again. A full cache starts afresh before a batch's new
         pairs are learned, so that every slot given holds until the next call."""
-        listed = pairs.tolist()
-        get = self._pairs.get
-        slots = np.array([get(pair, -1) for pair in listed], np.intp)
+        return self._slots(pairs, self._pairs, self._learn_pair, self._forget_pairs)
+
+    def triple_slots(self, triples: Ids) -> Ids:
+        """The slot of what a pair and the word after it can start, given as the pair's
+        slot (from the same batch's `pair_slots`) `<< PAIR_SHIFT | ` the word's id. Learned
+        once, as pairs are; a full cache starts afresh as theirs does."""
+        return self._slots(triples, self._triples, self._learn_triple, self._forget_triples)
+
+    def _slots(
+        self,
+        keys: Ids,
+        cache: dict[int, int],
+        learn: Callable[[int, int], int],
+        forget: Callable[[], None],
+    ) -> Ids:
+        listed = keys.tolist()
+        get = cache.get
+        slots = np.array([get(key, -1) for key in listed], np.intp)
         missing = (slots < 0).nonzero()[0].tolist()
-        if missing and len(self._pairs) + len(missing) > PAIRS_CACHED:
-            self._forget_pairs()
+        if missing and len(cache) + len(missing) > PAIRS_CACHED:
+            forget()
             missing = list(range(len(listed)))
         for position in missing:
-            slots[position] = self._pair_slot(listed[position])
+            key = listed[position]
+            slot = cache.get(key)
+            if slot is None:
+                slot = cache[key] = learn(key >> PAIR_SHIFT, key & _PAIR_MASK)
+            slots[position] = slot
         return slots
 
-    def _pair_slot(self, pair: int) -> int:
-        slot = self._pairs.get(pair)
-        if slot is None:
-            slot = self._pairs[pair] = self._learn_pair(pair >> PAIR_SHIFT, pair & _PAIR_MASK)
-        return slot
-
     def _learn_pair(self, first: int, second: int) -> int:
-        here, following = self.phrases.get(first), self.keys[second]
-        if here is None:
+        here = self.phrases.get(first)
+        starts = [] if here is None else here.going_on(self.keys[second])
+        if not starts:  # the bits of another key met: most pairs, sharing one value
             return NO_PHRASES
-        keys = here.nexts.intersection(following)
-        if not keys:  # the bits of another key met: most pairs, sharing one value
-            return NO_PHRASES
-        starts = [start for key in keys for start in here.by_next[key]]
         return self._add_pair(
             [term for term, rest in starts if not rest],
             Phrases.of([start for start in starts if start[1]]),
@@ -197,12 +222,31 @@ class SpellingIndex:
         self.pair_third_bits.append(reduce(or_, map(self._third_bits.__getitem__, thirds), 0))
         return len(self.pair_phrases) - 1
 
+    def _learn_triple(self, slot: int, third: int) -> int:
+        longer = self.pair_phrases[slot]
+        starts = [] if longer is None else longer.going_on(self.keys[third])
+        terms = [term for term, rest in starts if not rest]
+        return self._add_triple(terms, tuple(start for start in starts if start[1]))
+
+    def _add_triple(self, terms: Sequence[int], longer: tuple[Start, ...]) -> int:
+        self.triple_terms.append(terms)
+        self.triple_longer.append(longer)
+        self.triple_goes_on.append(bool(longer))
+        return len(self.triple_longer) - 1
+
     def _forget_pairs(self) -> None:
         self._pairs.clear()
         self.pair_terms.clear()
         self.pair_phrases.clear()
         self.pair_third_bits.clear()
         self._add_pair((), None)  # NO_PHRASES
+        self._forget_triples()  # learned by the slots of pairs
+
+    def _forget_triples(self) -> None:
+        self._triples.clear()
+        self.triple_terms.clear()
+        self.triple_longer.clear()
+        self.triple_goes_on.clear()
 
     def _learn_missing(
         self, text: str, codes: Codes, words: Words, hashes: Hashes, missing: Positions
