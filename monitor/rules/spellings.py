@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from monitor.rules.key_table import KeyTable
 from monitor.rules.ragged import Column, Ragged
 from monitor.rules.spelling_table import Hashes, Ids, SpellingTable
 from monitor.text.key_sieve import KeySieve
@@ -126,7 +127,7 @@ class SpellingIndex:
         self.third_key_bits = Column(np.uint64)
         """Id -> the bits of its keys that are the third key of a phrase."""
         self.several: dict[str, tuple[WordKeys, ...]] = {}
-        self._pairs: dict[int, int] = {}
+        self._pairs = KeyTable()
         """Pair of ids (see `pair_slots`) -> the slot of what the two words can start."""
         self.pair_terms = Ragged()
         """Slot -> the terms of two words that the pair is."""
@@ -135,7 +136,7 @@ class SpellingIndex:
         fail on their third word, which is then the only one looked at."""
         self.pair_third_bits = Column(np.uint64)
         """Slot -> the bits of the third keys of the longer phrases the pair starts."""
-        self._triples: dict[int, int] = {}
+        self._triples = KeyTable()
         """A pair's slot and the id of the word after it (see `triple_slots`) -> the slot
         of what the three words can start."""
         self.triple_terms = Ragged()
@@ -186,23 +187,24 @@ class SpellingIndex:
     def _slots(
         self,
         keys: Ids,
-        cache: dict[int, int],
+        table: KeyTable,
         learn: Callable[[int, int], int],
         forget: Callable[[], None],
     ) -> Ids:
-        listed = keys.tolist()
-        get = cache.get
-        slots = np.array([get(key, -1) for key in listed], np.intp)
-        missing = (slots < 0).nonzero()[0].tolist()
-        if missing and len(cache) + len(missing) > PAIRS_CACHED:
+        slots = table.get(keys)
+        missing = (slots < 0).nonzero()[0]
+        if not len(missing):
+            return slots
+        if len(table) + len(missing) > PAIRS_CACHED:
             forget()
-            missing = list(range(len(listed)))
-        for position in missing:
-            key = listed[position]
-            slot = cache.get(key)
+            missing = np.arange(len(keys))
+        learned: dict[int, int] = {}
+        for position, key in zip(missing.tolist(), keys[missing].tolist(), strict=True):
+            slot = learned.get(key)
             if slot is None:
-                slot = cache[key] = learn(key >> PAIR_SHIFT, key & _PAIR_MASK)
+                slot = learned[key] = learn(key >> PAIR_SHIFT, key & _PAIR_MASK)
             slots[position] = slot
+        table.put(list(learned), list(learned.values()))
         return slots
 
     def _learn_pair(self, first: int, second: int) -> int:
