@@ -152,10 +152,10 @@ class BatchNears:
         places = places[owners]
         tests = children >> self._shift
         keep = asked[batch.item_of(places) * count + tests]
-        events = self._events(batch, children[keep], places[keep])
+        events = self._events(batch, children.compress(keep), places.compress(keep))
         held = self._holding(batch, events, count)
         in_anchor = (batch.fields[events.place] & self._anchor[events.test]) != 0
-        anchored = self._holding(batch, Events(*(column[in_anchor] for column in events)), count)
+        anchored = self._holding(batch, Events(*(c.compress(in_anchor) for c in events)), count)
         return held, anchored
 
     def _asked_places(self, batch: ScanBatch, tests: Ints, items: Ints) -> tuple[Ints, Ints]:
@@ -167,7 +167,7 @@ class BatchNears:
         wanted[items[owners] * self._terms + terms] = True
         found, places = batch.term_places()
         kept = wanted[batch.item_of(places) * self._terms + found]
-        return found[kept], places[kept]
+        return found.compress(kept), places.compress(kept)
 
     def _events(self, batch: ScanBatch, children: Ints, places: Ints) -> Events:
         """The places given, each of one group of a test (test << shift | group), sorted:

@@ -480,11 +480,12 @@ class ScanBatch:
         terms, firsts, lasts = self._places
         word_kept = chosen[self._item_of[places] * count + words]
         kept = chosen[self._item_of[firsts] * count + terms]
-        located: list[int] = words[word_kept].tolist() + terms[kept].tolist()
+        located: list[int] = words.compress(word_kept).tolist() + terms[kept].tolist()
+        word_places = places.compress(word_kept)
         return (
             located,
-            np.concatenate((places[word_kept], firsts[kept])),
-            np.concatenate((places[word_kept], lasts[kept])),
+            np.concatenate((word_places, firsts[kept])),
+            np.concatenate((word_places, lasts[kept])),
         )
 
     def _item_places(self, item: int, wanted: Set[int]) -> tuple[list[int], Ints, Ints]:
@@ -551,7 +552,7 @@ class ScanBatch:
         marked = np.sort(np.concatenate([*self._marked, _NONE]).astype(narrow))
         distinct = np.ones(len(marked), bool)
         np.not_equal(marked[1:], marked[:-1], out=distinct[1:])
-        return marked[distinct].astype(np.intp)
+        return marked.compress(distinct).astype(np.intp)
 
     def item_of(self, places: Ints) -> Ints:
         """The item each batch place stands in, by its place in the batch."""
@@ -584,6 +585,6 @@ def _mark(found: npt.NDArray[np.uint8], cells: Ints, bits: npt.NDArray[np.uint8]
     np.bitwise_or.at on the 100,000 cells of a batch of feed items)."""
     flat = found.reshape(-1)
     for value in _FIELD_VALUES:
-        at = cells[bits == value]
+        at = cells.compress(bits == value)
         if len(at):
             flat[at] |= value
