@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from monitor.rules.ragged import Column, Ragged
@@ -26,6 +28,19 @@ def test_gather_returns_rows_in_the_order_asked_with_their_owners() -> None:
     cells, owners = table.gather(asked)
     expected = [(cell, at) for at, row in enumerate(asked.tolist()) for cell in rows[row]]
     assert list(zip(cells.tolist(), owners.tolist(), strict=True)) == expected
+
+
+def test_gather_of_rows_of_any_length_asked_in_any_order() -> None:
+    rng = random.Random(3)
+    rows = [[rng.randrange(1000) for _ in range(rng.choice([0, 0, 1, 2, 5]))] for _ in range(300)]
+    table = Ragged()
+    for row in rows:
+        table.append(row)
+    for _ in range(20):
+        asked = [rng.randrange(len(rows)) for _ in range(rng.randrange(1, 60))]
+        cells, owners = table.gather(np.array(asked, np.intp))
+        expected = [(cell, at) for at, row in enumerate(asked) for cell in rows[row]]
+        assert list(zip(cells.tolist(), owners.tolist(), strict=True)) == expected
 
 
 def test_gather_of_empty_rows_and_clear() -> None:
