@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from monitor.rules.expression import ALL_FIELDS, FieldsOf
 from monitor.rules.predicate import condition_source, rule_predicate
-from monitor.rules.ragged import Ints, rows_of
+from monitor.rules.ragged import Ints, rows_of, run_firsts
 from monitor.rules.rule import Rule
 from monitor.rules.scan import ScanBatch
 
@@ -167,7 +167,7 @@ class CandidateIndex:
             items.compress(forbidden) * self._rules + self._group_rule[present.compress(forbidden)]
         )
         chosen = met.compress(~_among(met, ruled_out))
-        item_of, rule_of = np.divmod(chosen, self._rules)
+        item_of, rule_of = _rows_and_columns(chosen, len(found), self._rules)
         return Candidates(rule_of, item_of)
 
     def _met(self, items: Ints, clause_of: Ints) -> Ints:
@@ -193,9 +193,7 @@ def _rows_and_columns(cells: Ints, rows: int, columns: int) -> tuple[Ints, Ints]
 
 def _runs(ordered: Ints) -> tuple[Ints, Ints]:
     """Where each run of equal values of `ordered` (in order) starts, and how long it is."""
-    change = np.ones(len(ordered), bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
-    starts = np.flatnonzero(change)
+    starts = np.flatnonzero(run_firsts(ordered))
     return starts, np.diff(starts, append=len(ordered))
 
 

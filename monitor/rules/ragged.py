@@ -23,6 +23,14 @@ def rows_of(values: npt.NDArray[Any], rows: Ints, count: int) -> list[list[Any]]
     return [listed[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
+def run_firsts(ordered: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Of each of `ordered` (in order), whether it differs from the one before: the first
+    of each run of equal values."""
+    firsts = np.ones(len(ordered), bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=firsts[1:])
+    return firsts
+
+
 class Column:
     """One value per row, appended at the end. Appends go to a list and reach the array
     when `values` is read: the index appends several values for each word it learns, and

@@ -24,7 +24,7 @@ from monitor.item import FieldTexts, Item, ItemField, field_texts
 from monitor.rules.expression import FIELD_BITS
 from monitor.rules.gate import PatternGates
 from monitor.rules.pattern_set import PatternSet
-from monitor.rules.ragged import Ints
+from monitor.rules.ragged import Ints, run_firsts
 from monitor.rules.spellings import PAIR_SHIFT, SEPARATOR, SpellingIndex, Words
 from monitor.text.sentences import sentence_ends
 
@@ -225,7 +225,10 @@ class ScanBatch:
         the batch places of its first and last words."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
         self._marked: list[Ints] = []
-        """The cells of `found` marked, a run at a time, some more than once."""
+        """The cells of `found` marked, a run at a time, some more than once; let go once
+        `found_cells` has read them, since the scans hold the batch while any of its
+        matches may read its hits."""
+        self._cells: Ints | None = None
         self._mark_words()
         self._find_phrases()
         if patterns[0]:
@@ -544,15 +547,19 @@ class ScanBatch:
         Where few were marked, sorted from the cells marked rather than read from the
         whole table: at 10,000 rules a feed item has 28,000 cells, a thousand of them
         marked, and reading the table took half of choosing a batch's candidates."""
+        if self._cells is None:
+            self._cells = self._cells_set()
+            self._marked = []
+        return self._cells
+
+    def _cells_set(self) -> Ints:
         flat = self.found.reshape(-1)
         if sum(map(len, self._marked)) * SORTED_BELOW > len(flat):
             return np.flatnonzero(flat != 0)
         # Half the bytes to sort in 32 bits, and twice as fast.
         narrow = np.int32 if len(flat) <= np.iinfo(np.int32).max else np.intp
         marked = np.sort(np.concatenate([*self._marked, _NONE]).astype(narrow))
-        distinct = np.ones(len(marked), bool)
-        np.not_equal(marked[1:], marked[:-1], out=distinct[1:])
-        return marked.compress(distinct).astype(np.intp)
+        return marked.compress(run_firsts(marked)).astype(np.intp)
 
     def item_of(self, places: Ints) -> Ints:
         """The item each batch place stands in, by its place in the batch."""

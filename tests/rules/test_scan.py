@@ -103,3 +103,4 @@ def test_the_cells_found_are_the_cells_of_the_table_set(
     cells = batch.found_cells()
     assert len(cells) > 100  # the seeds and articles do hold the shipped rules' terms
     assert cells.tolist() == np.flatnonzero(batch.found.reshape(-1)).tolist()
+    assert batch.found_cells().tolist() == cells.tolist()  # the marks let go, read again
