@@ -224,10 +224,10 @@ class ScanBatch:
         """Phrases and patterns found while scanning, a run at a time: each one's term and
         the batch places of its first and last words."""
         self._parts = (sources, words, cuts, counts, begins, lengths)
-        self._marked: list[Ints] = []
-        """The cells of `found` marked, a run at a time, some more than once; let go once
-        `found_cells` has read them, since the scans hold the batch while any of its
-        matches may read its hits."""
+        self._marked: list[tuple[Ints, Ints]] = []
+        """The cells of `found` marked, as runs of items and groups, some more than once;
+        let go once `found_cells` has read them, since the scans hold the batch while any
+        of its matches may read its hits."""
         self._cells: Ints | None = None
         self._mark_words()
         self._find_phrases()
@@ -309,9 +309,7 @@ class ScanBatch:
 
     def _mark_words(self) -> None:
         groups, owners = self.index.groups.gather(self.ids)
-        cells = self._item_of[owners] * self._groups + groups
-        self._marked.append(cells)
-        _mark(self.found, cells, self.fields[owners])
+        self._mark_cells(self._item_of[owners], groups, self.fields[owners])
 
     def _find_phrases(self) -> None:
         ids, index = self.ids, self.index
@@ -554,12 +552,11 @@ class ScanBatch:
 
     def _cells_set(self) -> Ints:
         flat = self.found.reshape(-1)
-        if sum(map(len, self._marked)) * SORTED_BELOW > len(flat):
+        if sum(len(items) for items, _ in self._marked) * SORTED_BELOW > len(flat):
             return np.flatnonzero(flat != 0)
-        # Half the bytes to sort in 32 bits, and twice as fast.
-        narrow = np.int32 if len(flat) <= np.iinfo(np.int32).max else np.intp
-        marked = np.sort(np.concatenate([*self._marked, _NONE]).astype(narrow))
-        return marked.compress(run_firsts(marked)).astype(np.intp)
+        cells = sorted_cells(self._marked, len(self.found), self._groups)
+        found: Ints = cells.compress(run_firsts(cells))
+        return found
 
     def item_of(self, places: Ints) -> Ints:
         """The item each batch place stands in, by its place in the batch."""
@@ -580,9 +577,31 @@ class ScanBatch:
             column.append(values)
         groups, owners = self.index.groups_of_terms.gather(terms)
         at = firsts[owners]
-        cells = self._item_of[at] * self._groups + groups
-        self._marked.append(cells)
-        _mark(self.found, cells, self.fields[at])
+        self._mark_cells(self._item_of[at], groups, self.fields[at])
+
+    def _mark_cells(self, items: Ints, groups: Ints, bits: npt.NDArray[np.uint8]) -> None:
+        """Each item's group marked found in the field `bits`, and kept for `found_cells`."""
+        self._marked.append((items, groups))
+        _mark(self.found, items * self._groups + groups, bits)
+
+
+def sorted_cells(runs: Sequence[tuple[Ints, Ints]], rows: int, columns: int) -> Ints:
+    """The cells (item × columns + group) of runs of items and groups of a table of `rows` ×
+    `columns`, in order, some more than once. Sorted by two stable passes of 16 and 8 bits
+    where they fit, which numpy does by radix: at 10,000 rules a batch of feed items marks
+    over 100,000 cells, which this sorts in half the time of sorting them in 32 bits."""
+    if rows > 1 << 8 or columns > 1 << 16:
+        return np.sort(
+            np.concatenate([*(items * columns + groups for items, groups in runs), _NONE])
+        )
+    items = np.concatenate([*(items for items, _ in runs), _NONE], dtype=np.uint8, casting="unsafe")
+    groups = np.concatenate(
+        [*(groups for _, groups in runs), _NONE], dtype=np.uint16, casting="unsafe"
+    )
+    by_group = groups.argsort(kind="stable")
+    order = by_group[items[by_group].argsort(kind="stable")]
+    cells: Ints = items[order].astype(np.intp) * columns + groups[order]
+    return cells
 
 
 def _mark(found: npt.NDArray[np.uint8], cells: Ints, bits: npt.NDArray[np.uint8]) -> None:

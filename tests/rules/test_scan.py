@@ -94,6 +94,22 @@ def test_hits_read_an_item_at_a_time_are_those_of_the_item_matched_alone(
     assert len(common) > 2 and common[-1] > len(batch_items) // 2
 
 
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [(100, 28_243), (256, 1 << 16), (257, 50), (3, (1 << 16) + 1)],
+    ids=["narrow", "widest-narrow", "many-rows", "many-columns"],
+)
+def test_marked_cells_sort_as_their_numbers_do(rows: int, columns: int) -> None:
+    rng = np.random.default_rng(7)
+    runs = []
+    for size in (0, 1, 5_000, 20_000):
+        items = np.sort(rng.integers(0, rows, size))  # runs are marked item after item
+        runs.append((items, rng.integers(0, columns, size)))
+    runs.append((np.array([rows - 1, 0]), np.array([columns - 1, 0])))
+    expected = np.sort(np.concatenate([items * columns + groups for items, groups in runs]))
+    assert scan.sorted_cells(runs, rows, columns).tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize("sorted_below", [1, 1_000_000], ids=["sorted", "read"])
 def test_the_cells_found_are_the_cells_of_the_table_set(
     shipped_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, sorted_below: int
