@@ -13,7 +13,9 @@ from itertools import islice
 from monitor.text.sentences import iter_sentence_ends
 
 LEAD_WORDS = 35
-"""A lead takes whole sentences until it holds this many words..."""
+"""A lead takes whole sentences until it holds this many words, and the rest of the first
+paragraph when it ends there and the body is set in paragraphs (a reader's lead: "... on
+Saturday. The Islamic Resistance in Iraq claimed the attack.")..."""
 
 LEAD_MAX_WORDS = 90
 """... and no sentence that would take it past this many."""
@@ -43,9 +45,16 @@ def opening_length(text: str) -> int:
         if not taken and count > FIRST_SENTENCE_WORDS:
             return _cut_at_word(text, start, FIRST_SENTENCE_WORDS)
         taken, words, start = end, words + count, end
-        if words >= LEAD_WORDS:
+        if words >= LEAD_WORDS and (paragraphs > 1 or _paragraph_ends(text, taken)):
             break
     return taken
+
+
+def _paragraph_ends(text: str, at: int) -> bool:
+    """Whether a paragraph ends at `at`: a line break follows, or none comes further on (a
+    body not set in paragraphs keeps the lead of its opening sentences alone)."""
+    newline = text.find("\n", at)
+    return newline < 0 or not text[at:newline].strip()
 
 
 def word_count(text: str) -> int:

@@ -4,7 +4,13 @@ import random
 
 import pytest
 
-from monitor.text.lead import FIRST_SENTENCE_WORDS, LEAD_WORDS, opening_length, word_count
+from monitor.text.lead import (
+    FIRST_SENTENCE_WORDS,
+    LEAD_MAX_WORDS,
+    LEAD_WORDS,
+    opening_length,
+    word_count,
+)
 
 
 def lead(text: str) -> str:
@@ -25,6 +31,26 @@ def test_whole_sentences_until_the_word_budget() -> None:
     second = " Ain al-Asad was hit by three rockets on Monday."
     third = " Other " + " ".join(["words"] * 30) + "."
     assert lead(first + second + third) == first + second
+
+
+def test_a_paragraph_set_body_takes_the_rest_of_the_first_paragraph() -> None:
+    first = "Missiles hit a base in western Iraq " + " ".join(["word"] * LEAD_WORDS) + "."
+    claim = " The Islamic Resistance in Iraq claimed the attack."
+    later = "\n\nOfficials gave no toll " + " ".join(["word"] * 10) + "."
+    assert lead(first + claim + later) == first + claim
+
+
+def test_only_the_first_paragraph_is_taken_to_its_end() -> None:
+    first = "Drones hit a base in the Golan overnight, the group said in a statement."
+    second = "\n\nThe army said the drone came from the east " + " ".join(["word"] * 25) + "."
+    aside = " It was the deadliest attack attributed to the militias this year."
+    assert lead(first + second + aside) == first + second
+
+
+def test_the_rest_of_a_paragraph_stays_within_the_most_words() -> None:
+    first = "Missiles hit a base " + " ".join(["word"] * LEAD_WORDS) + "."
+    long = " More " + " ".join(["words"] * LEAD_MAX_WORDS) + "."
+    assert lead(first + long + "\n\nNext paragraph here, with words enough.") == first
 
 
 def test_a_long_first_sentence_is_kept_whole() -> None:
