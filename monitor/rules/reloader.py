@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.errors import RuleSetError
-from monitor.rules.loader import load_rules, rule_files
+from monitor.rules.loader import load_rules, rule_file_stamps
 from monitor.rules.matcher import Matcher
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,4 @@ class RuleReloader:
         return False
 
     def _current_signature(self) -> Signature:
-        return tuple(_stamped(path) for path in rule_files(self.paths))
-
-
-def _stamped(path: Path) -> tuple[str, int, int]:
-    found = path.stat()
-    return str(path), found.st_mtime_ns, found.st_size
+        return tuple(rule_file_stamps(self.paths))

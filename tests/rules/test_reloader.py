@@ -7,7 +7,7 @@ import pytest
 
 from monitor.errors import RuleSetError
 from monitor.item import Item
-from monitor.rules.loader import load_rules, rule_files
+from monitor.rules.loader import load_rules, rule_file_stamps, rule_files
 from monitor.rules.reloader import RuleReloader
 
 RULE = "id: r\ntitle: R\nterms:\n  a: {{mode: exact, words: [{word}]}}\nmatch: a\n"
@@ -110,3 +110,19 @@ def test_rules_files_are_found_at_any_depth_in_path_order_and_symlinked_folders_
     found = [str(path.relative_to(tmp_path)) for path in rule_files([tmp_path])]
     # By path components, as before: "a/…" ahead of "a-b.yaml", unlike a sort of strings.
     assert found == ["a/.hidden.yaml", "a/x.yaml", "a-b.yaml", "b/y.yml", "linked.yaml"]
+
+
+def test_the_files_stamped_are_the_files_found(tmp_path: Path) -> None:
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    for name in ("b.yaml", "a.yml", "deep/c.yaml", "deep/er/d.yaml", "notes.txt"):
+        write(tmp_path / name, RULE.format(word="Baghdad"), 1)
+    (tmp_path / "deep" / "dir.yaml").mkdir()  # a directory, however named, is no file
+    single = tmp_path / "deep" / "c.yaml"
+    stamps = rule_file_stamps([tmp_path, single])
+    assert [name for name, _, _ in stamps] == sorted(map(str, rule_files([tmp_path, single])))
+    write(tmp_path / "deep" / "er" / "d.yaml", RULE.format(word="Erbil"), 2)
+    changed = {name: (time, size) for name, time, size in rule_file_stamps([tmp_path])}
+    edited = len(RULE.format(word="Erbil").encode())
+    assert changed[str(tmp_path / "deep" / "er" / "d.yaml")] == (2 * 10**9, edited)
+    with pytest.raises(RuleSetError):
+        rule_file_stamps([tmp_path / "gone.yaml"])
