@@ -3,6 +3,7 @@ server, every figure measured and its checks passed, and none of its keys left b
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pytest
 import redis
 
 from monitor.bench.feed_texts import ITEMS_PER_FEED, Rendering, item_guid, load_texts, render_feed
-from monitor.bench.poll import PREFIX, PollBenchFailed, figures
-from monitor.bench.poll_round import Bench
+from monitor.bench.poll import PREFIX, PollBenchFailed, costs, figures
+from monitor.bench.poll_round import Bench, Kind, Round
 from monitor.ingest.parser import parse_feed_report
 
 
@@ -69,3 +70,30 @@ def test_without_a_corpus_items_are_made_of_a_word_list(tmp_path: Path) -> None:
         item_guid("run", 7, 2, index) for index in range(ITEMS_PER_FEED)
     ]
     assert all(item.title for item in report.items)
+
+
+def _round(kind: Kind, changed: int, cpu: float) -> Round:
+    return Round(
+        kind,
+        kind,
+        50,
+        100,
+        changed,
+        1.0,
+        cpu,
+        Counter(),
+        0,
+        Counter(),
+        0,
+        0.0,
+        0.0,
+        0,
+    )
+
+
+def test_a_changed_feed_costs_at_least_a_304_however_noisy_the_rounds() -> None:
+    steady = costs([_round("all_304", 0, 0.100), _round("mixed", 10, 0.150)], 50)
+    assert steady.ms_304 == pytest.approx(1.0) and steady.ms_200 == pytest.approx(6.0)
+    # A mixed round that ran quicker than its 304s alone would: the difference is noise.
+    noisy = costs([_round("all_304", 0, 0.100), _round("mixed", 10, 0.080)], 50)
+    assert noisy.ms_200 == pytest.approx(noisy.ms_304)
