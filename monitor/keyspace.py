@@ -32,9 +32,12 @@ def drop(client: redis.Redis, prefix: str) -> int:
 
 @dataclass(frozen=True)
 class Keyspace:
-    """Key names under `prefix`; a replay uses a prefix of its own."""
+    """Key names under `prefix`; a replay uses a prefix of its own, or with `--keep` the
+    monitor's prefix and queues of its own (`queues`), so that no live worker takes part in
+    its jobs while it runs them on its own clock."""
 
     prefix: str
+    queues: str = ""
 
     def item(self, item_id: str) -> str:
         """JSON of an item kept for the dashboard and notifications."""
@@ -157,12 +160,16 @@ class Keyspace:
     @property
     def match_queue(self) -> str:
         """RQ queue name of item batches to match."""
-        return f"{self.prefix.replace(':', '-')}-match"
+        return f"{self._queue_stem}-match"
 
     @property
     def deliver_queue(self) -> str:
         """RQ queue name of notifications to deliver."""
-        return f"{self.prefix.replace(':', '-')}-deliver"
+        return f"{self._queue_stem}-deliver"
+
+    @property
+    def _queue_stem(self) -> str:
+        return (self.queues or self.prefix).replace(":", "-")
 
     def __str__(self) -> str:
         return self.prefix

@@ -52,6 +52,7 @@ def context_of(settings: Settings, keys: Keyspace, *, console: bool = True) -> d
     """The part of every job payload that tells a worker which rules and channels to use."""
     return {
         "prefix": keys.prefix,
+        "queues": keys.queues,
         "rules": str(settings.rules.resolve()),
         "channels": str(settings.channels.resolve()),
         "retention": settings.retention_seconds,
@@ -63,6 +64,7 @@ def runtime_for(client: redis.Redis, context: dict[str, Any]) -> Runtime:
     """The runtime of a job's context, built on first use."""
     key = (
         context["prefix"],
+        context.get("queues", ""),
         context["rules"],
         context["channels"],
         str(context["retention"]),
@@ -75,7 +77,7 @@ def runtime_for(client: redis.Redis, context: dict[str, Any]) -> Runtime:
 
 
 def _build(client: redis.Redis, context: dict[str, Any]) -> Runtime:
-    keys = Keyspace(context["prefix"])
+    keys = Keyspace(context["prefix"], context.get("queues", ""))
     retention = int(context["retention"])
     rules = RuleReloader([Path(context["rules"])])
     channels = load_channels(Path(context["channels"]))

@@ -59,7 +59,7 @@ def replay_command(rules: Path | None, as_json: bool, keep: bool, inputs: tuple[
     items, problems = _read(inputs)
     with redis_connection(settings, announce) as client:
         scratch = f"{settings.prefix}:replay:{uuid.uuid4().hex[:12]}"
-        keys = Keyspace(settings.prefix if keep else scratch)
+        keys = Keyspace(settings.prefix, queues=scratch) if keep else Keyspace(scratch)
         try:
             queued, records = _replay(client, keys, settings, items)
         finally:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from monitor.history import History
 from monitor.keyspace import Keyspace
+from monitor.queue import rq_queue
 from monitor.redis_server import EmbeddedRedis
 from tests.cli.terminal import on_a_terminal
 from tests.conftest import RULES_DIR, SEEDS
@@ -58,6 +60,21 @@ def test_a_terminal_shows_progress_and_a_pipe_only_the_summary(
     piped = monitor("replay", *map(str, SEEDS), env=env)
     assert piped.returncode == 0, piped.stderr
     assert "%" not in piped.stderr and f"replayed {len(SEEDS)} item(s) in " in piped.stderr
+
+
+def test_a_kept_replay_writes_the_monitors_records_from_queues_no_live_worker_takes(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    # A live worker taking a kept replay's batch would leave the replay's own worker to send
+    # the stories it had placed so far, on the replay's clock, with part of their items.
+    env = env_for(tmp_path, redis_url, keys.prefix, MONITOR_RULES=str(RULES_DIR))
+    result = monitor("replay", "--keep", *map(str, SEEDS), env=env)
+    assert result.returncode == 0, result.stderr
+    live = rq_queue(redis_client, keys.match_queue)
+    ran = live.finished_job_registry.get_job_count() + live.failed_job_registry.get_job_count()
+    assert (live.count, ran) == (0, 0)
+    kept = History(redis_client, keys, 3600).alerts(100)
+    assert sorted(len(record["items"]) for record in kept) == [1, 1, 3]
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
