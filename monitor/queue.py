@@ -94,6 +94,24 @@ def rq_queue(client: redis.Redis, name: str) -> rq.Queue:
     )
 
 
+def drop_queues(client: redis.Redis, keys: Keyspace) -> None:
+    """Delete the match and delivery queues of `keys` (a replay's or a benchmark's), their
+    queued jobs and their registries: RQ's keys live under its own prefix, which `drop`
+    does not reach, and a registry outlives its jobs."""
+    for name in (keys.match_queue, keys.deliver_queue):
+        queue = rq_queue(client, name)
+        registries = (
+            queue.started_job_registry,
+            queue.finished_job_registry,
+            queue.failed_job_registry,
+            queue.deferred_job_registry,
+            queue.scheduled_job_registry,
+            queue.canceled_job_registry,
+        )
+        client.delete(*(registry.key for registry in registries))
+        queue.delete(delete_jobs=True)
+
+
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Timeout|Exit)\b.*$", re.M)
 
 

@@ -29,7 +29,7 @@ from monitor.errors import MonitorError
 from monitor.ingest.feeds import FeedSpec
 from monitor.ingest.fetcher import Fetcher
 from monitor.keyspace import Keyspace, drop
-from monitor.queue import rq_queue
+from monitor.queue import drop_queues
 
 PREFIX = "monitor-bench:poll"
 """Every run keeps its keys under a prefix of its own below this one, and deletes them."""
@@ -149,9 +149,7 @@ def _spec(server: FeedServerProcess, number: int) -> FeedSpec:
 
 
 def _delete_keys(client: redis.Redis, keys: Keyspace) -> None:
-    # RQ's keys are under RQ's own prefix, shared with whatever else runs in this process:
-    # the run's queue (and its jobs) is deleted by name.
-    rq_queue(client, keys.match_queue).delete(delete_jobs=True)
+    drop_queues(client, keys)
     drop(client, keys.prefix)
 
 

@@ -22,7 +22,7 @@ from monitor.history import History
 from monitor.inputs import read_items
 from monitor.item import Item
 from monitor.keyspace import Keyspace, drop
-from monitor.queue import BATCH_SIZE, rq_queue, submit_items
+from monitor.queue import BATCH_SIZE, drop_queues, rq_queue, submit_items
 from monitor.settings import Settings
 from workers.runtime import context_of
 from workers.worker import run_worker
@@ -63,6 +63,7 @@ def replay_command(rules: Path | None, as_json: bool, keep: bool, inputs: tuple[
         try:
             queued, records = _replay(client, keys, settings, items)
         finally:
+            drop_queues(client, keys)
             if not keep:
                 drop(client, keys.prefix)
     _print_records(records, as_json)

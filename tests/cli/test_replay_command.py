@@ -75,6 +75,13 @@ def test_a_kept_replay_writes_the_monitors_records_from_queues_no_live_worker_ta
     assert (live.count, ran) == (0, 0)
     kept = History(redis_client, keys, 3600).alerts(100)
     assert sorted(len(record["items"]) for record in kept) == [1, 1, 3]
+    # Its own queues go with it: their registries and the name RQ lists them under.
+    stem = f"{keys.prefix.replace(':', '-')}-replay-"
+    assert not [
+        key for key in redis_client.scan_iter(match="*", count=1000) if stem.encode() in key
+    ]
+    queues = redis_client.smembers(f"{os.environ['RQ_KEY_PREFIX']}:queues")
+    assert not [name for name in queues if stem.encode() in name]
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
