@@ -3,7 +3,8 @@ and two reports of one event should share a story, within a language and across.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -16,15 +17,23 @@ from monitor.stories.grouping import PolicyOf, place
 from monitor.stories.item_index import ItemIndex
 from monitor.stories.story import Story
 
+Grouped = dict[str, list[str]]
+"""Item ids by the label they share: an event's by story, or a story's by event."""
+
 
 @dataclass
 class PairScores:
-    """Pair counts of the items that alerted and carry an event label."""
+    """Pair counts of the items that alerted and carry an event label, and where the
+    grouping went wrong: events split over stories, stories holding several events."""
 
     within: Counts = field(default_factory=Counts)
     across: Counts = field(default_factory=Counts)
     stories: int = 0
     events: int = 0
+    split: dict[str, Grouped] = field(default_factory=dict)
+    """Event -> its items by story, for each event whose reports landed in several."""
+    merged: dict[str, Grouped] = field(default_factory=dict)
+    """Story -> its items by event, for each story that holds several events."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +41,10 @@ class PairScores:
             "events": self.events,
             "within_language": self.within.to_json(),
             "across_languages": self.across.to_json(),
+            "split": [
+                {"event": event, "stories": list(by.values())} for event, by in self.split.items()
+            ],
+            "merged": [{"events": by} for by in self.merged.values()],
         }
 
 
@@ -78,4 +91,19 @@ def score_pairs(labelled: Sequence[LabelledItem], placed: dict[str, str]) -> Pai
         counts.tp += same_story and same_event
         counts.fp += same_story and not same_event
         counts.fn += same_event and not same_story
+    scores.split = _several(shown, lambda entry: entry.event, lambda entry: placed[entry.item.id])
+    scores.merged = _several(shown, lambda entry: placed[entry.item.id], lambda entry: entry.event)
     return scores
+
+
+def _several(
+    shown: Sequence[LabelledItem],
+    outer: Callable[[LabelledItem], str],
+    inner: Callable[[LabelledItem], str],
+) -> dict[str, Grouped]:
+    """The items grouped by `outer` then `inner`, keeping only the outer groups that the
+    inner label splits in two or more."""
+    grouped: dict[str, Grouped] = defaultdict(lambda: defaultdict(list))
+    for entry in shown:
+        grouped[outer(entry)][inner(entry)].append(entry.item.id)
+    return {key: dict(by) for key, by in grouped.items() if len(by) > 1}

@@ -71,6 +71,8 @@ def render(report: EvalReport, verbose: bool = True) -> list[str]:
     if verbose:
         lines += _misses(report.rules)
     lines += _stories(report.pairs)
+    if verbose:
+        lines += _groupings(report.pairs)
     return lines
 
 
@@ -111,3 +113,21 @@ def _stories(pairs: PairScores) -> list[str]:
             f"F1 {counts.f1:.3f}  (tp {counts.tp}, fp {counts.fp}, fn {counts.fn})"
         )
     return lines
+
+
+def _groupings(pairs: PairScores) -> list[str]:
+    """Each event split over stories (its items by story) and each story holding several
+    events (its items by event)."""
+    lines = [
+        f"  split  {event}: " + " | ".join(map(_ids, by_story.values()))
+        for event, by_story in pairs.split.items()
+    ]
+    lines += [
+        "  merged " + " + ".join(f"{event} ({_ids(ids)})" for event, ids in by_event.items())
+        for by_event in pairs.merged.values()
+    ]
+    return lines
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(ids)

@@ -77,3 +77,25 @@ def test_a_bad_line_is_named_and_the_rest_is_scored(tmp_path: Path) -> None:
     assert f"{labelled}:2: invalid JSON" in result.stderr
     assert f"{labelled}:3: `expect` must be a list of rule ids" in result.stderr
     assert "1 labelled item(s)" in result.stdout
+
+
+ASAD_STRIKE = {
+    "id": "ar3",
+    "title": "سقوط صواريخ على قاعدة عين الأسد غربي الأنبار",
+    "lang": "ar",
+    "published": "2024-01-27T10:00:00+00:00",
+    "expect": ["ain-al-asad-strike"],
+}
+
+
+def test_wrong_groupings_are_listed_by_event_and_by_story(tmp_path: Path) -> None:
+    # one story for two rounds of talks; one event's reports under two rules' stories
+    rows = [TALKS_AR, {**TALKS_AR_COPY, "event": "round-2"}, {**ASAD_STRIKE, "event": "round-1"}]
+    labelled = write(tmp_path / "mixed.jsonl", rows)
+    text = monitor("eval", str(labelled)).stdout
+    assert "  split  round-1: ar1 | ar3" in text
+    assert "  merged round-1 (ar1) + round-2 (ar2)" in text
+    assert "split " not in monitor("eval", "--quiet", str(labelled)).stdout
+    stories = json.loads(monitor("eval", "--json", str(labelled)).stdout)["stories"]
+    assert stories["split"] == [{"event": "round-1", "stories": [["ar1"], ["ar3"]]}]
+    assert stories["merged"] == [{"events": {"round-1": ["ar1"], "round-2": ["ar2"]}}]
