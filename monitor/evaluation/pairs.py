@@ -91,9 +91,13 @@ def score_pairs(labelled: Sequence[LabelledItem], placed: dict[str, str]) -> Pai
         counts.tp += same_story and same_event
         counts.fp += same_story and not same_event
         counts.fn += same_event and not same_story
-    scores.split = _several(shown, lambda entry: entry.event, lambda entry: placed[entry.item.id])
-    scores.merged = _several(shown, lambda entry: placed[entry.item.id], lambda entry: entry.event)
+    scores.split = _several(shown, _event, lambda entry: placed[entry.item.id])
+    scores.merged = _several(shown, lambda entry: placed[entry.item.id], _event)
     return scores
+
+
+def _event(entry: LabelledItem) -> str:
+    return entry.event or ""  # the items shown all carry one
 
 
 def _several(
