@@ -33,6 +33,13 @@ _FOLDED = {
     "\u0626": "\u0621",  # ئ → ء
     "\u06cc": "\u064a",  # Persian ی → ي
     "\u06a9": "\u0643",  # Persian ک → ك
+    # Kurdish and Persian letters in names, written with the nearest Arabic letter as often
+    # (چوارتا / جوارتا, شنگال / شنكال): one spelling for both
+    "\u0686": "\u062c",  # چ → ج
+    "\u06af": "\u0643",  # گ → ك
+    "\u067e": "\u0628",  # پ → ب
+    "\u06a4": "\u0641",  # ڤ → ف
+    "\u0698": "\u0632",  # ژ → ز
     "\u06c1": "\u0647",  # ہ → ه
     "\u06d5": "\u0647",  # ە → ه
 }
