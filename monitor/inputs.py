@@ -18,12 +18,17 @@ from monitor.errors import InputError
 from monitor.ingest.parser import parse_feed
 from monitor.item import Item
 from monitor.problems import describe
+from monitor.text.html_text import html_to_text
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
 """File endings read as feed documents."""
 
 ITEM_HINTS = {"published": "a date and time such as 2024-01-27T10:00:00Z"}
 """What an item key's value should look like, for a line that has it wrong."""
+
+MARKUP = ("<", "&")
+"""What a text field holds when it carries HTML or entities, as feed dumps and aggregators'
+summaries do ("&quot;", "<li><a ...>"): such a field is read as a feed's would be."""
 
 T = TypeVar("T")
 Parse = Callable[[dict[str, Any]], T]
@@ -34,9 +39,7 @@ def read_items(inputs: Iterable[str], problems: list[str] | None = None) -> Iter
     """Every item in the inputs, in order; see the module for `problems`."""
     for name in inputs:
         if name == "-":
-            yield from read_jsonl(
-                sys.stdin.buffer, "<stdin>", "stdin", Item.model_validate, problems
-            )
+            yield from read_jsonl(sys.stdin.buffer, "<stdin>", "stdin", item_of, problems)
         else:
             yield from read_path(Path(name), problems)
 
@@ -56,13 +59,25 @@ def _read_file(path: Path, problems: list[str] | None) -> Iterator[Item]:
         raise InputError(f"{path}: is a directory; name the files")
     try:
         if path.suffix == ".jsonl":
-            yield from read_jsonl_file(path, Item.model_validate, problems)
+            yield from read_jsonl_file(path, item_of, problems)
         elif path.suffix in FEED_SUFFIXES:
             yield from parse_feed(path.read_bytes(), path.stem)
         else:
             yield read_text_item(path.read_text(encoding="utf-8"), path.stem)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
+
+
+def item_of(data: dict[str, Any]) -> Item:
+    """An item from one decoded line, its title, summary and content as visible text: a
+    list of headlines in a summary is a line each, as the poller reads it."""
+    item = Item.model_validate(data)
+    marked = {
+        name: html_to_text(text)
+        for name in ("title", "summary", "content")
+        if any(mark in (text := getattr(item, name)) for mark in MARKUP)
+    }
+    return item.model_copy(update=marked) if marked else item
 
 
 def read_text_item(text: str, item_id: str) -> Item:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,29 @@ def test_jsonl_validation_error(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "published": "not a date"}\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"items.jsonl:1: published:"):
         list(read_path(path))
+
+
+def test_jsonl_markup_is_read_as_a_feed_s_would_be(tmp_path: Path) -> None:
+    """A dump of an aggregator's items: entities decoded, a list of headlines a line each,
+    so that the first is the lead; plain text untouched."""
+    cluster = (
+        '<ol><li><a href="https://news.example/1">US jets strike Jurf al-Sakhar</a>&nbsp;'
+        '<font color="#6f6f6f">Wire</font></li><li><a href="https://news.example/2">'
+        "Drone downed near Al-Asad</a></li></ol>"
+    )
+    lines = [
+        {"id": "a", "title": "Talks &amp; drawdown &quot;on track&quot;", "summary": cluster},
+        {"id": "b", "title": "Plain <3 title?", "content": "No markup here."},
+    ]
+    path = tmp_path / "dump.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    first, second = read_path(path)
+    assert first.title == 'Talks & drawdown "on track"'
+    assert first.summary.splitlines() == [
+        "US jets strike Jurf al-Sakhar Wire",
+        "Drone downed near Al-Asad",
+    ]
+    assert (second.title, second.content) == ("Plain <3 title?", "No markup here.")
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.inputs import read_jsonl_file
+from monitor.inputs import item_of, read_jsonl_file
 from monitor.item import Item
 
 LABEL_KEYS = ("expect", "event", "mentions", "note")
@@ -47,7 +47,7 @@ def labelled(data: dict[str, Any]) -> LabelledItem:
     if event is not None and not isinstance(event, str):
         raise ValueError("`event` must be a label (text) or null")
     fields = {key: value for key, value in data.items() if key not in LABEL_KEYS}
-    return LabelledItem(Item.model_validate(fields), expect, event or None, mentions)
+    return LabelledItem(item_of(fields), expect, event or None, mentions)
 
 
 def _rule_list(data: dict[str, Any], key: str) -> frozenset[str]:
