@@ -18,17 +18,13 @@ from monitor.errors import InputError
 from monitor.ingest.parser import parse_feed
 from monitor.item import Item
 from monitor.problems import describe
-from monitor.text.html_text import html_to_text
+from monitor.text.html_text import carries_markup, html_to_text
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf")
 """File endings read as feed documents."""
 
 ITEM_HINTS = {"published": "a date and time such as 2024-01-27T10:00:00Z"}
 """What an item key's value should look like, for a line that has it wrong."""
-
-MARKUP = ("<", "&")
-"""What a text field holds when it carries HTML or entities, as feed dumps and aggregators'
-summaries do ("&quot;", "<li><a ...>"): such a field is read as a feed's would be."""
 
 T = TypeVar("T")
 Parse = Callable[[dict[str, Any]], T]
@@ -70,12 +66,14 @@ def _read_file(path: Path, problems: list[str] | None) -> Iterator[Item]:
 
 def item_of(data: dict[str, Any]) -> Item:
     """An item from one decoded line, its title, summary and content as visible text: a
-    list of headlines in a summary is a line each, as the poller reads it."""
+    list of headlines in a summary is a line each, as the poller reads it (feed dumps and
+    aggregators' summaries carry "&quot;" and "<li><a ...>"). A field without markup is
+    kept as written, its blank lines and spacing too."""
     item = Item.model_validate(data)
     marked = {
         name: html_to_text(text)
         for name in ("title", "summary", "content")
-        if any(mark in (text := getattr(item, name)) for mark in MARKUP)
+        if carries_markup(text := getattr(item, name))
     }
     return item.model_copy(update=marked) if marked else item
 

@@ -18,9 +18,14 @@ _CONTROLS = re.compile(
 )
 
 
+def carries_markup(text: str) -> bool:
+    """Whether `text` may hold tags or entities, and so needs reading as HTML."""
+    return "<" in text or "&" in text
+
+
 def html_to_text(markup: str) -> str:
     """Visible text of `markup`, one line per block, without control or bidi override characters."""
-    if "<" not in markup and "&" not in markup:
+    if not carries_markup(markup):
         return _tidy(markup)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
