@@ -5,7 +5,14 @@ import math
 
 import pytest
 
-from monitor.text.names import LINK_THRESHOLD, MAX_MARKS, event_marks, link_score
+from monitor.text.names import (
+    LINK_THRESHOLD,
+    MAX_MARKS,
+    OTHER_SITE,
+    clash,
+    event_marks,
+    link_score,
+)
 from monitor.text.normalizer import normalize
 from monitor.text.skeleton import skeleton
 
@@ -229,3 +236,9 @@ def test_different_weekdays_lower_the_score() -> None:
     days_apart = link_score(["g:harir", "g:drone", "d:sat"], ["g:harir", "g:drone", "d:tue"])
     assert same_day > next_day > days_apart
     assert not math.isnan(days_apart)
+
+
+def test_sites_clash_only_when_both_name_one_and_share_none() -> None:
+    assert clash(["g:harir", "d:sat"], ["g:victory", "d:sat"]) == OTHER_SITE
+    assert clash(["g:harir", "g:victory"], ["g:victory"]) == 1.0
+    assert clash(["g:harir"], ["g:drone", "g:erbil"]) == 1.0
