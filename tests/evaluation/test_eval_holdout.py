@@ -20,6 +20,8 @@ HOLDOUT_SETS = sorted((ROOT / "tests" / "data" / "holdout").glob("*.jsonl"))
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9
 MIN_MICRO = 0.95
+MIN_NEGATIVES = 20
+"""Hard negatives a set holds at least, and at least a quarter of its items."""
 
 
 def test_there_are_three_bilingual_sets_with_hard_negatives() -> None:
@@ -28,7 +30,8 @@ def test_there_are_three_bilingual_sets_with_hard_negatives() -> None:
         found = read_labelled([path])
         assert not found.problems, path.name
         assert {entry.item.language for entry in found.items} == {"ar", "en"}, path.name
-        assert len([entry for entry in found.items if not entry.expect]) >= 30, path.name
+        negatives = len([entry for entry in found.items if not entry.expect])
+        assert negatives >= max(MIN_NEGATIVES, len(found.items) // 4), path.name
 
 
 @pytest.mark.parametrize("path", HOLDOUT_SETS, ids=lambda path: path.name)
