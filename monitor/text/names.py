@@ -45,8 +45,8 @@ OTHER_SITE = 0.7
 """Factor for items that each name a base or site and none in common: milder than a
 weekday's, since outlets do name one attack's site differently (Tower 22, al-Tanf), but
 in weeks of attacks on Erbil, Victory and Ain al-Asad the site is what tells them apart.
-On the labelled sets it parted 7 pairs of reports of different events, and no pair
-of one event."""
+On the labelled sets of its day it parted 7 pairs of reports of different events, and no
+pair of one event."""
 
 NAME_DOUBT = 0.3
 """Share of an unknown name's weight in an item's total: not every Arabic word rare in the
@@ -140,7 +140,7 @@ def _summary(marks: tuple[str, ...]) -> Marks:
 def clashing(first: Marks, second: Marks) -> float:
     """CLASH for each of weekday, date and round that both items name and never agree on;
     weekdays next to each other clash less (a night attack is Monday to one, Tuesday to
-    another), and sites less still."""
+    another), and different sites by OTHER_SITE, between the two."""
     factor = 1.0
     for group, mine in first.timed.items():
         theirs = second.timed.get(group)
