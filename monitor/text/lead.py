@@ -32,9 +32,23 @@ PARAGRAPH_WORDS = 6
 _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
+_OTHER_STORIES = re.compile(
+    r"^[ \t]*(?:أخبار ذات صلة|مواضيع ذات صلة|مقالات ذات صلة|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد"
+    r"|related|related stories|related articles|related news|read more|read also|see also"
+    r"|more on this(?: story)?)[ \t:.…]*$"
+    r"|^[ \t]*(?:tags|topics|الوسوم|وسوم|كلمات مفتاحية)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A line that heads the site's list of other stories, or its tags: what follows is their
+headlines or its index words, not this item's lead (a feed that gives no text of its own
+gives that list as the body)."""
+
 
 def opening_length(text: str) -> int:
-    """How many characters of `text` its lead takes."""
+    """How many characters of `text` its lead takes, never past a list of other stories."""
+    other_stories = _OTHER_STORIES.search(text)
+    if other_stories is not None:
+        text = text[: other_stories.start()].rstrip()
     taken, words, paragraphs, start = 0, 0, 0, 0
     for end in iter_sentence_ends(text):
         sentence = text[start:end]

@@ -98,3 +98,22 @@ def test_every_blank_but_the_space_is_unprintable() -> None:
     """What word_count's quick way rests on."""
     blanks = [chr(c) for c in range(0x110000) if chr(c).isspace()]
     assert [c for c in blanks if c.isprintable()] == [" "]
+
+
+def test_a_list_of_other_stories_is_no_part_of_the_lead() -> None:
+    body = "أخبار ذات صلة\n\nطائرة مسيرة تستهدف قاعدة حرير شمالي أربيل\n\nقصف تركي على كاني ماسي"
+    assert lead(body) == ""
+    story = "A drone hit the base on Sunday.\n\nRelated:\n\nTurkish shelling hits Duhok villages"
+    assert lead(story) == "A drone hit the base on Sunday."
+
+
+def test_the_words_of_such_a_header_inside_a_sentence_do_not_cut_it() -> None:
+    body = "Officials said they would read more reports before deciding. The base was hit."
+    assert lead(body) == body
+
+
+def test_a_line_of_tags_ends_the_lead() -> None:
+    body = (
+        "By staff | Aug 2, 2025\n\nTags: Ain al-Asad, Drone attack, Water\n\nFarmers count losses."
+    )
+    assert lead(body) == "By staff | Aug 2, 2025"
