@@ -117,3 +117,9 @@ def test_a_line_of_tags_ends_the_lead() -> None:
         "By staff | Aug 2, 2025\n\nTags: Ain al-Asad, Drone attack, Water\n\nFarmers count losses."
     )
     assert lead(body) == "By staff | Aug 2, 2025"
+
+
+def test_a_list_past_the_lead_leaves_the_lead_as_it_was() -> None:
+    paragraph = "Rockets struck near the base on Sunday, officials said, and no one was hurt."
+    body = "\n\n".join([paragraph] * 5 + ["Related", "Turkish shelling hits Duhok villages"])
+    assert lead(body) == lead("\n\n".join([paragraph] * 5))
