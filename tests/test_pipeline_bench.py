@@ -52,7 +52,7 @@ def test_a_small_drain_and_steady_run_give_every_figure(redis_url: str, small_co
     # grouped into a story already sent
     assert 0 < by_name[("p50_ms", "monitor")].params["alerts"] <= 100 // pipeline.ALERTING_EVERY
     assert by_name[("p50_ms", "monitor")].value <= by_name[("p99_ms", "monitor")].value
-    assert len(said) == 3
+    assert len(said) == 3  # the list, the drain, the latency
 
 
 @needs_corpus
@@ -129,3 +129,23 @@ def test_a_benchmark_told_to_stop_stops_its_workers_and_redis_first(tmp_path: Pa
         stop(bench, signal.SIGKILL)
         for pid in filter(alive, children):  # Redis runs in a session of its own
             os.kill(pid, signal.SIGKILL)
+
+
+@needs_corpus
+def test_generated_rules_are_measured_beside_the_rules_given(
+    redis_url: str, small_corpus: Path
+) -> None:
+    plan = pipeline.PipelinePlan(
+        items=100, workers=(1,), rate=100.0, latency_seconds=1.0, generated=(40,)
+    )
+
+    found = pipeline.figures(redis_url, RULES_DIR, small_corpus, plan, lambda _: None)
+
+    measured = [f for f in found if f.params.get("path") != "redis_list"]
+    shipped = len(list(RULES_DIR.glob("*.yaml")))
+    assert {f.params["rule_files"] for f in measured} == {shipped + 40}
+    assert {f.params["generated"] for f in measured} == {40}
+    drained = next(f for f in measured if f.figure == "items_per_s")
+    assert drained.params["items"] == 100
+    # rules written from the corpus's own words alert on more than the marked items
+    assert drained.params["alerting"] > 1 / pipeline.ALERTING_EVERY

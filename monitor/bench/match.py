@@ -102,6 +102,18 @@ def corpus_vocabulary(path: Path) -> Vocabulary:
     return build_vocabulary([item_text(item) for item in read_corpus(path).items])
 
 
+@contextmanager
+def generated_rule_files(corpus: Path, count: int, say: Say) -> Iterator[list[Path]]:
+    """The files of `count` rules generated from the corpus, kept while the block runs; the
+    first n are the same whatever the count, so one writing serves every smaller count."""
+    with tempfile.TemporaryDirectory(prefix="monitor-bench-rules-") as directory:
+        if not count:
+            yield []
+            return
+        say(f"writing {count:,} rules generated from {corpus.name}")
+        yield write_rules(generate_rules(corpus_vocabulary(corpus), count), Path(directory))
+
+
 def read_corpus(path: Path) -> Corpus:
     return Corpus.of(list(read_items([str(path)])))
 
@@ -360,14 +372,10 @@ def figures(
     say(f"reading {corpus}")
     articles = read_corpus(corpus)
     say(f"{len(articles.items):,} items; building the vocabulary")
-    vocab = corpus_vocabulary(corpus)
     texts = {"full": articles, "feed": articles.as_feed()}
     run = _Run(budget, sample_order(len(articles.items), budget.sample), say)
     found: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="match-bench-") as tmp:
-        say(f"writing {max(rule_counts):,} generated rules")
-        # the first n rules generated are the same whatever the count: write them once
-        files = write_rules(generate_rules(vocab, max(rule_counts)), Path(tmp))
+    with generated_rule_files(corpus, max(rule_counts), say) as files:
         for count in rule_counts:
             found += run.rule_set_figures(files[:count], texts, "generated")
     if given is not None:

@@ -4,17 +4,14 @@ bytes each remembered item costs (its record, its place in the seen set, its cou
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
 from monitor.bench.figures import Figure, Say
-from monitor.bench.generated_rules import generate_rules, write_rules
-from monitor.bench.match import corpus_vocabulary
+from monitor.bench.match import generated_rule_files
 from monitor.bench.pipeline import Workbench, feed_items, workbench
 from monitor.bench.sink import arrivals_sink
 from monitor.rules.loader import rule_files
@@ -34,24 +31,12 @@ def figures(url: str, rules: Path, corpus: Path, plan: MemoryPlan, say: Say) -> 
     """Per rule set: a worker's RSS when ready and after `plan.items` items; Redis bytes
     per item with the rules given alone."""
     found: list[Figure] = []
-    with generated_rules(corpus, max(plan.generated), say) as generated:
+    with generated_rule_files(corpus, max(plan.generated), say) as generated:
         for count in plan.generated:
             paths = [rules, *generated[:count]]
             say(f"memory: a worker with {_described(rules, count)}, {plan.items:,} items")
             found += _worker_figures(url, paths, corpus, plan.items, count == 0)
     return found
-
-
-@contextmanager
-def generated_rules(corpus: Path, count: int, say: Say) -> Iterator[list[Path]]:
-    """The files of `count` rules generated from the corpus, the same first ones whatever
-    the count."""
-    with tempfile.TemporaryDirectory(prefix="monitor-bench-rules-") as directory:
-        if not count:
-            yield []
-            return
-        say(f"memory: generating {count:,} rules from {corpus.name}")
-        yield write_rules(generate_rules(corpus_vocabulary(corpus), count), Path(directory))
 
 
 def _described(rules: Path, generated: int) -> str:

@@ -26,7 +26,7 @@ import redis
 
 from monitor import counters
 from monitor.bench.figures import Figure, Say
-from monitor.bench.match import FEED_SUMMARY_CHARS
+from monitor.bench.match import FEED_SUMMARY_CHARS, generated_rule_files
 from monitor.bench.sink import Arrivals, arrivals_sink
 from monitor.bench.worker_processes import WorkerProcesses, worker_processes
 from monitor.item import Item
@@ -208,12 +208,12 @@ def _environment(
     }
 
 
-def drain(url: str, rules: Path, items: list[Item], workers: int) -> Drain:
+def drain(url: str, rules: Sequence[Path], items: list[Item], workers: int) -> Drain:
     """Warm workers, then the whole backlog queued at once: seconds until the last item is
     matched and the last delivery made."""
     with (
         arrivals_sink() as sink,
-        workbench(url, [rules], sink.url) as bench,
+        workbench(url, rules, sink.url) as bench,
         bench.workers(workers) as running,
     ):
         cpu_before, began = running.cpu_seconds(), time.perf_counter()
@@ -226,12 +226,14 @@ def drain(url: str, rules: Path, items: list[Item], workers: int) -> Drain:
         )
 
 
-def latency(url: str, rules: Path, items: list[Item], workers: int, rate: float) -> Latency:
+def latency(
+    url: str, rules: Sequence[Path], items: list[Item], workers: int, rate: float
+) -> Latency:
     """Items queued at a steady `rate`; for each alerting item, the milliseconds from being
     queued to its notification reaching the destination."""
     with (
         arrivals_sink() as sink,
-        workbench(url, [rules], sink.url) as bench,
+        workbench(url, rules, sink.url) as bench,
         bench.workers(workers),
     ):
         queued_at, queued = _submit_steadily(bench, items, rate)
@@ -289,15 +291,21 @@ class PipelinePlan:
     workers: tuple[int, ...]
     rate: float
     latency_seconds: float
+    generated: tuple[int, ...] = (0,)
+    """Rule sets measured: the rules given, with this many generated rules beside them."""
 
 
-FULL = PipelinePlan(items=10_000, workers=(1, 2), rate=200.0, latency_seconds=20.0)
-QUICK = PipelinePlan(items=1_500, workers=(2,), rate=200.0, latency_seconds=3.0)
+FULL = PipelinePlan(
+    items=10_000, workers=(1, 2), rate=200.0, latency_seconds=20.0, generated=(0, 1_000)
+)
+QUICK = PipelinePlan(
+    items=1_500, workers=(2,), rate=200.0, latency_seconds=3.0, generated=(0, 1_000)
+)
 
 
 def figures(url: str, rules: Path, corpus: Path, plan: PipelinePlan, say: Say) -> list[Figure]:
-    """Drain with each worker count, latency with the most workers, the bare list between."""
-    rule_count = len(rule_files([rules]))
+    """The bare list, then for each rule set: drain with each worker count, and latency
+    with the most workers."""
     items = feed_items(corpus, plan.items)
     say(f"pipeline: bare Redis list, {len(items):,} items")
     limit = bare_list(url, items)
@@ -306,23 +314,46 @@ def figures(url: str, rules: Path, corpus: Path, plan: PipelinePlan, say: Say) -
             "pipeline", "items_per_s", limit, "items/s", {"path": "redis_list", "items": len(items)}
         )
     ]
-    for workers in plan.workers:
-        say(f"pipeline: {len(items):,} items drained by {workers} warm worker(s)")
-        done = drain(url, rules, feed_items(corpus, plan.items), workers)
-        found += _drain_figures(done, limit, rule_count)
-    workers = max(plan.workers)
-    count = round(plan.rate * plan.latency_seconds)
-    say(f"pipeline: latency, {count:,} items at {plan.rate:g}/s, {workers} worker(s)")
-    found += _latency_figures(
-        latency(url, rules, feed_items(corpus, count), workers, plan.rate), rule_count
-    )
+    with generated_rule_files(corpus, max(plan.generated), say) as generated:
+        for count in plan.generated:
+            rule_set = RuleSet([rules, *generated[:count]], count)
+            found += _rule_set_figures(url, rule_set, corpus, plan, limit, say)
     return found
 
 
-def _drain_figures(done: Drain, limit: float, rule_files_count: int) -> list[Figure]:
+@dataclass(frozen=True)
+class RuleSet:
+    paths: list[Path]
+    generated: int
+
+    @property
+    def params(self) -> dict[str, int | float | str]:
+        return {"rule_files": len(rule_files(self.paths)), "generated": self.generated}
+
+    def __str__(self) -> str:
+        given = f"{len(rule_files(self.paths[:1]))} rule file(s)"
+        return f"{given} and {self.generated:,} generated" if self.generated else given
+
+
+def _rule_set_figures(
+    url: str, rules: RuleSet, corpus: Path, plan: PipelinePlan, limit: float, say: Say
+) -> list[Figure]:
+    found: list[Figure] = []
+    for workers in plan.workers:
+        say(f"pipeline: {plan.items:,} items drained by {workers} warm worker(s), {rules}")
+        done = drain(url, rules.paths, feed_items(corpus, plan.items), workers)
+        found += _drain_figures(done, limit, rules)
+    workers = max(plan.workers)
+    count = round(plan.rate * plan.latency_seconds)
+    say(f"pipeline: latency, {count:,} items at {plan.rate:g}/s, {workers} worker(s), {rules}")
+    measured = latency(url, rules.paths, feed_items(corpus, count), workers, plan.rate)
+    return found + _latency_figures(measured, rules)
+
+
+def _drain_figures(done: Drain, limit: float, rules: RuleSet) -> list[Figure]:
     params: dict[str, int | float | str] = {
         "workers": done.workers,
-        "rule_files": rule_files_count,
+        **rules.params,
         "items": done.items,
         # what placing costs grows with it: the shipped rules alert on about one item in
         # twenty, rules generated from the corpus's own words on about half
@@ -332,16 +363,22 @@ def _drain_figures(done: Drain, limit: float, rule_files_count: int) -> list[Fig
         Figure("pipeline", "items_per_s", done.items_per_s, "items/s", params),
         Figure("pipeline", "cpu_ms_per_item", done.cpu_ms_per_item, "ms", params),
         Figure("pipeline", "ratio_vs_redis_list", done.items_per_s / limit, "ratio", params),
-        Figure("pipeline", "start_s", done.start_seconds, "s", {"workers": done.workers}),
+        Figure(
+            "pipeline",
+            "start_s",
+            done.start_seconds,
+            "s",
+            {"workers": done.workers, **rules.params},
+        ),
     ]
 
 
-def _latency_figures(measured: Latency, rule_files_count: int) -> list[Figure]:
+def _latency_figures(measured: Latency, rules: RuleSet) -> list[Figure]:
     params: dict[str, int | float | str] = {
         "rate": measured.rate,
         "workers": measured.workers,
         "alerts": len(measured.milliseconds),
-        "rule_files": rule_files_count,
+        **rules.params,
     }
     if not measured.milliseconds:
         raise RuntimeError(f"none of {measured.alerts} alerts reached the destination")
