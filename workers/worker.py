@@ -47,6 +47,11 @@ due, deciding due stories."""
 BEAT_EVERY = 1.0
 """Seconds within which a worker's own heartbeat is not sent again (a job's still is)."""
 
+PUBSUB_WAKE = 0.5
+"""Seconds the thread listening for commands to the worker (RQ's pubsub) waits for one at
+a time. RQ waits 60, and a stop waits for the thread: with redis-py 8 a worker that had
+already unsubscribed sat out the full minute before it exited, one stop in a dozen."""
+
 UPKEEP_LOCK_SECONDS = 30
 """How long a worker's hold on a queue's upkeep lasts. Upkeep takes milliseconds; a worker
 that died holding it (Redis gone in the middle, the release lost) held it for RQ's fifteen
@@ -132,6 +137,14 @@ class MonitorWorker(rq.Worker):
             super()._shutdown()  # type: ignore[no-untyped-call]
         else:
             self._stop_requested = True
+
+    def subscribe(self) -> None:
+        # RQ's own, but the listening thread looks up every PUBSUB_WAKE seconds.
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=PUBSUB_WAKE, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
