@@ -10,6 +10,7 @@ left due, to be decided again with that item.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import redis
 from redis.client import Pipeline as RedisPipeline
@@ -54,7 +55,6 @@ class DueSet:
         self.redis = client
         self.key = keys.due
         self._take = client.register_script(_TAKE)
-        self._settle = client.register_script(_SETTLE)
 
     def mark(self, due_at: Mapping[str, float], pipe: RedisPipeline | None = None) -> None:
         """Mark each story due at its time, in one command (of `pipe`, when given)."""
@@ -62,8 +62,12 @@ class DueSet:
 
     def first_at(self) -> float | None:
         """When the first story due is due; None when none is."""
-        first = self.redis.zrange(self.key, 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
+        return first_of(self.redis.zrange(self.key, 0, 0, withscores=True))
+
+    def queue_first(self, pipe: RedisPipeline) -> None:
+        """Queue in `pipe` the look-up of when the first story due is due (read its reply
+        with first_of): a replay asks after every decision, a round trip of its own."""
+        pipe.zrange(self.key, 0, 0, withscores=True)
 
     def take(self, upto: float | str, lease_until: float) -> list[str]:
         """The stories due by `upto` ("+inf": all), now this worker's until `lease_until`."""
@@ -77,7 +81,14 @@ class DueSet:
         if not next_at:
             return
         flat = [part for story_id, at in next_at for part in (story_id, _when(at))]
-        self._settle(keys=[self.key], args=[repr(lease_until), *flat], client=pipe)
+        # Sent whole: a script run by its digest in a pipeline costs a round trip of its own
+        # first, to ask Redis whether it knows the script, every time.
+        pipe.eval(_SETTLE, 1, self.key, repr(lease_until), *flat)
+
+
+def first_of(reply: Sequence[Any]) -> float | None:
+    """When the first story due is due, from the reply to a look-up of the first."""
+    return float(reply[0][1]) if reply else None
 
 
 def _when(at: float | None) -> str:

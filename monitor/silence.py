@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import redis
 from pydantic import BaseModel, Field, ValidationError, model_validator
+from redis.client import Pipeline as RedisPipeline
 
 from monitor.clock import span
 from monitor.keyspace import Keyspace, as_text
@@ -94,8 +97,17 @@ class SilenceBook:
 
     def active(self, now: float) -> list[Silence]:
         """Silences still in force; those that ended are moved to the ended as found."""
+        return self.in_force(self.redis.hgetall(self.keys.silences), now)
+
+    def queue_all(self, pipe: RedisPipeline) -> None:
+        """Queue in `pipe` the read of every stored silence, for in_force."""
+        pipe.hgetall(self.keys.silences)
+
+    def in_force(self, stored: Mapping[Any, Any], now: float) -> list[Silence]:
+        """Of the `stored` silences (their hash as read), those in force; those that ended
+        are moved to the ended as found."""
         found = []
-        for silence_id, raw in self.redis.hgetall(self.keys.silences).items():
+        for silence_id, raw in stored.items():
             silence = _read(silence_id, raw)
             if silence is None:
                 continue

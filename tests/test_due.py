@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import redis
 
-from monitor.due import LEASE_SECONDS, DueSet
+from monitor.due import LEASE_SECONDS, DueSet, first_of
 from monitor.keyspace import Keyspace
 
 NOW = 1_800_000_000.0
@@ -75,3 +75,20 @@ def test_an_item_that_joined_during_the_decision_keeps_its_story_due(
         "joined-wait": NOW + 1,  # not put off until the later time
         "joined-soon": NOW + 0.5,  # the sooner of the two
     }
+
+
+def test_the_first_due_is_read_in_the_round_trip_that_settles(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    due = DueSet(redis_client, keys)
+    due.mark({"a": NOW, "b": NOW + 30})
+    due.take(NOW, LEASE)
+    with redis_client.pipeline(transaction=False) as pipe:
+        due.settle(pipe, LEASE, [("a", NOW + 600)])
+        due.queue_first(pipe)
+        assert first_of(pipe.execute()[-1]) == NOW + 30 == due.first_at()
+    with redis_client.pipeline(transaction=False) as pipe:
+        due.take("+inf", NOW + 2 * LEASE_SECONDS)
+        due.settle(pipe, NOW + 2 * LEASE_SECONDS, [("a", None), ("b", None)])
+        due.queue_first(pipe)
+        assert first_of(pipe.execute()[-1]) is None is due.first_at()

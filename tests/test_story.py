@@ -322,3 +322,41 @@ def test_a_batch_takes_its_locks_once_and_stores_its_stories_in_one_transaction(
     placed = book.place_all(mixed_entries(), policy(story_window=3600))
     assert taken == [["r", "r2", "withdrawal"]]
     assert executed == 1 and len({s.id for s, _ in placed}) == 5
+
+
+def test_a_desk_stores_each_entry_as_placed_and_places_as_one_by_one(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    """A replay places a run of entries under one hold on their locks and decides stories
+    between them: each store is read back at once, and the stories are those of placing
+    the entries one at a time."""
+    hour = policy(story_window=3600)
+    one_by_one = StoryBook(redis_client, keys, retention=86_400)
+    singly = [one_by_one.place(e, hour, now) for e, now in mixed_entries()]
+    other = Keyspace(f"{keys.prefix}:desk")
+    book = StoryBook(redis_client, other, retention=86_400)
+    reader = StoryBook(redis_client, other, retention=86_400)  # as a decision reads it
+    placed = []
+    with book.placing(mixed_entries(), hour) as desk:
+        for e, now in mixed_entries():
+            story, changed = desk.place(e, now)
+            desk.store()
+            placed.append((story.id, changed))
+            seen = reader.get(story.id)
+            assert seen is not None and e.id in [item.id for item in seen.items]
+    assert placed == [(s.id, c) for s, c in singly]
+    story_ids = {s.id for s, _ in singly}
+    assert stored(redis_client, other, story_ids) == stored(redis_client, keys, story_ids)
+
+
+def test_a_desk_that_fails_forgets_what_it_changed_and_frees_its_locks(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=86_400)
+    a = entry("a", STRIKE, T0)
+    with pytest.raises(RuntimeError), book.placing([(a, T0)], policy()) as desk:
+        desk.place(a, T0)
+        raise RuntimeError("the worker failed before storing")
+    assert book._parsed == {}
+    story, changed = book.place(a, policy(), T0)  # the locks are free, the item not stored
+    assert changed and [item.id for item in story.items] == ["a"]

@@ -11,7 +11,9 @@ since.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import redis
 from redis.client import Pipeline as RedisPipeline
@@ -119,16 +121,29 @@ class StoryBook:
     def read(self, story_ids: Sequence[str]) -> list[Story | None]:
         """The stories (None for one that is gone), in one round trip; of a story read
         before, only its header and the items added since."""
-        known = [self._parsed.get(story_id) for story_id in story_ids]
         with self.redis.pipeline() as pipe:  # a transaction: header and items of one moment
-            for story_id, kept in zip(story_ids, known, strict=True):
-                pipe.get(self.keys.story(story_id))
-                pipe.lrange(self.keys.story_items(story_id), len(kept[1].items) if kept else 0, -1)
-            raws = pipe.execute()
-        return [
-            _assembled(header, items, kept[1] if kept else None)
-            for header, items, kept in zip(raws[::2], raws[1::2], known, strict=True)
-        ]
+            stories = self.queue_read(pipe, story_ids)
+            return stories(pipe.execute())
+
+    def queue_read(
+        self, pipe: RedisPipeline, story_ids: Sequence[str]
+    ) -> Callable[[list[Any]], list[Story | None]]:
+        """Queue in `pipe` (a transaction) the reads of `read`; what reads the stories from
+        the pipe's replies."""
+        known = [self._parsed.get(story_id) for story_id in story_ids]
+        first = len(pipe)
+        for story_id, kept in zip(story_ids, known, strict=True):
+            pipe.get(self.keys.story(story_id))
+            pipe.lrange(self.keys.story_items(story_id), len(kept[1].items) if kept else 0, -1)
+
+        def stories(replies: list[Any]) -> list[Story | None]:
+            raws = replies[first : first + 2 * len(story_ids)]
+            return [
+                _assembled(header, items, kept[1] if kept else None)
+                for header, items, kept in zip(raws[::2], raws[1::2], known, strict=True)
+            ]
+
+        return stories
 
     def save(self, story: Story, due: DueSet | None = None, due_at: float = 0.0) -> None:
         """Store the story whole, in place of what was stored of it; with `due`, mark it
@@ -152,25 +167,31 @@ class StoryBook:
         trips were most of a busy worker's placing."""
         if not placements:
             return []
-        rules = sorted({rule for entry, _ in placements for rule in entry.rules})
-        with self._locks.held(rules):
-            since = [now - _window(entry, policy_of) for entry, now in placements]
-            shelf = _Shelf(self._open(rules, min(since)))
-            try:
-                placed = [
-                    self._place_one(shelf, entry, now, after, policy_of)
-                    for (entry, now), after in zip(placements, since, strict=True)
-                ]
-                self._store(shelf.changed, due)
-            except BaseException:
-                for story_id in shelf.changed:  # kept changed, but perhaps never stored
-                    self._forget(story_id)
-                raise
+        with self.placing(placements, policy_of) as desk:
+            placed = [desk.place(entry, now) for entry, now in placements]
+            desk.store(due)
         return placed
 
+    @contextmanager
+    def placing(self, placements: Sequence[Placement], policy_of: PolicyOf) -> Iterator[Desk]:
+        """A desk to place `placements` (at least one) at, in turn, holding the locks of
+        all their rules with their open stories read once; what it stores is the caller's
+        to say, so that decisions may come between two entries (a replay's)."""
+        rules = sorted({rule for entry, _ in placements for rule in entry.rules})
+        with self._locks.held(rules):
+            since = min(now - _window(entry, policy_of) for entry, now in placements)
+            desk = Desk(self, _Shelf(self._open(rules, since)), policy_of)
+            try:
+                yield desk
+            except BaseException:
+                for story_id in desk.shelf.changed:  # kept changed, but perhaps never stored
+                    self._forget(story_id)
+                raise
+
     def _place_one(
-        self, shelf: _Shelf, entry: StoryItem, now: float, since: float, policy_of: PolicyOf
+        self, shelf: _Shelf, entry: StoryItem, now: float, policy_of: PolicyOf
     ) -> tuple[Story, bool]:
+        since = now - _window(entry, policy_of)
         held = shelf.holder(entry, since)
         if held is not None:
             return held, False
@@ -262,6 +283,25 @@ class StoryBook:
     def _forget(self, story_id: str) -> None:
         self._parsed.pop(story_id, None)
         self._index.drop(story_id)
+
+
+class Desk:
+    """Where the entries of one hold on their rules' locks are placed, and stored."""
+
+    def __init__(self, book: StoryBook, shelf: _Shelf, policy_of: PolicyOf) -> None:
+        self.book = book
+        self.shelf = shelf
+        self.policy_of = policy_of
+
+    def place(self, entry: StoryItem, now: float) -> tuple[Story, bool]:
+        """Put `entry` into its story at `now`; the story and whether it changed."""
+        return self.book._place_one(self.shelf, entry, now, self.policy_of)
+
+    def store(self, due: DueSet | None = None) -> None:
+        """Store the stories changed since the last store, in one round trip; with `due`,
+        mark each due at the time of its last change."""
+        self.book._store(self.shelf.changed, due)
+        self.shelf.changed = {}
 
 
 def _assembled(header: bytes | None, items: list[bytes], known: Story | None) -> Story | None:
