@@ -11,12 +11,25 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 from monitor.bench import memory, pipeline
 from tests.conftest import ALJAZEERA, RULES_DIR
 from tests.processes import CEILING, ROOT, alive, children_of, start_monitor, stop, wait_until
 
 needs_corpus = pytest.mark.skipif(not ALJAZEERA.exists(), reason="needs the Al Jazeera corpus")
+
+
+def _bench_keys(client: redis.Redis) -> set[str]:
+    """Keys and RQ queue names that name a benchmark's prefix."""
+    keys = {key.decode() for key in client.scan_iter(match="*monitor-bench*")}
+    queues = {
+        name.decode()
+        for key in client.scan_iter(match="*rq:queues")
+        for name in client.smembers(key)
+        if b"monitor-bench" in name
+    }
+    return keys | queues
 
 
 @pytest.fixture
@@ -31,8 +44,12 @@ def small_corpus(tmp_path: Path) -> Path:
 def test_a_small_drain_and_steady_run_give_every_figure(redis_url: str, small_corpus: Path) -> None:
     plan = pipeline.PipelinePlan(items=200, workers=(1,), rate=100.0, latency_seconds=1.0)
     said: list[str] = []
+    client = redis.Redis.from_url(redis_url)
+    before = _bench_keys(client)
 
     found = pipeline.figures(redis_url, RULES_DIR, small_corpus, plan, said.append)
+
+    assert _bench_keys(client) <= before  # nothing of its queues left in a shared Redis
 
     by_name = {(f.figure, f.params.get("path", "monitor")): f for f in found}
     assert set(by_name) == {

@@ -31,7 +31,7 @@ from monitor.bench.sink import Arrivals, arrivals_sink
 from monitor.bench.worker_processes import WorkerProcesses, worker_processes
 from monitor.item import Item
 from monitor.keyspace import Keyspace, drop
-from monitor.queue import BATCH_SIZE, JobSerializer, rq, rq_queue, submit_items
+from monitor.queue import BATCH_SIZE, JobSerializer, drop_queues, rq, rq_queue, submit_items
 from monitor.rules.loader import rule_files
 from monitor.settings import Settings
 from workers.runtime import context_of
@@ -175,14 +175,17 @@ class Workbench:
 @contextmanager
 def workbench(url: str, rules: Sequence[Path], destination: str) -> Iterator[Workbench]:
     """A fresh prefix with `rules` and the benchmark rule, sending to `destination`; its keys
-    are deleted at the end."""
+    are deleted at the end, its queues' with them (a benchmark may run on the Redis a
+    monitor uses: `--redis`)."""
     prefix = f"monitor-bench:{uuid.uuid4().hex[:10]}"
+    keys = Keyspace(prefix)
     client = redis.Redis.from_url(url)
     with tempfile.TemporaryDirectory(prefix="monitor-bench-") as home:
         env = _environment(Path(home), url, prefix, rules, destination)
         try:
-            yield Workbench(client, Keyspace(prefix), Settings.from_env(env), env, Path.cwd())
+            yield Workbench(client, keys, Settings.from_env(env), env, Path.cwd())
         finally:
+            drop_queues(client, keys)
             drop(client, prefix)
             client.close()
 
