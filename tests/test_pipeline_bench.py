@@ -50,6 +50,7 @@ def test_a_small_drain_and_steady_run_give_every_figure(redis_url: str, small_co
     found = pipeline.figures(redis_url, RULES_DIR, small_corpus, plan, said.append)
 
     assert _bench_keys(client) <= before  # nothing of its queues left in a shared Redis
+    client.close()
 
     by_name = {(f.figure, f.params.get("path", "monitor")): f for f in found}
     assert set(by_name) == {
