@@ -420,7 +420,7 @@ class ScanBatch:
         found = [(p, text_id, a, b) for p, a, b in patterns.find(text, whole)] if whole else []
         lead = text[: self._lead_bytes(text_id // TEXTS)]
         if first and lead:
-            found += [(p, text_id, a, b) for p, a, b in patterns.find(lead, first)]
+            found += [(p, text_id, a, b) for p, a, b in patterns.find(lead, first, text)]
         return found
 
     def _read_rest(
