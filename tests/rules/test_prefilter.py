@@ -175,3 +175,46 @@ def test_a_part_of_a_text_is_read_with_the_candidates_of_the_whole() -> None:
     body = b"a strike on ain al asad was reported"
     lead = body[:19]
     assert pattern_set.find(lead, within=body) == pattern_set.find(lead) == [(1, 1, 1)]
+
+
+ALPHABET = ["ق", "ص", "ف", "ا", "ل", " ", "a", "b"]
+
+
+def random_pattern(rng: random.Random, depth: int = 0) -> str:
+    """A pattern of the constructs the reading follows, over a small alphabet so that
+    random texts often match it."""
+    kinds = ["literal", "literal", "class", "at"] + (["group", "repeat"] if depth < 3 else [])
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(kinds)
+        if kind == "literal":
+            parts.append("".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))))
+        elif kind == "class":
+            parts.append(rng.choice(["[قص]", "[^ ]", r"\w", ".", "[a-b]", r"\S"]))
+        elif kind == "at":
+            parts.append(rng.choice(["(^| )", "( |$)", r"\b", "^", "$"]))
+        elif kind == "group":
+            alternatives = [random_pattern(rng, depth + 1) for _ in range(rng.randint(1, 3))]
+            parts.append(f"({'|'.join(alternatives)})")
+        else:
+            body = f"({random_pattern(rng, depth + 1)})"
+            parts.append(body + rng.choice(["?", "*", "+", "{0,2}", "{1,3}", "{2}"]))
+    return "".join(parts)
+
+
+def test_no_random_pattern_that_matches_is_left_out() -> None:
+    rng = random.Random(11)
+    sources = [random_pattern(rng) for _ in range(600)]
+    prefilter = Prefilter(sources)
+    compiled = [re2.compile(source, OPTIONS) for source in sources]
+    matched = ruled_out = 0
+    for _ in range(300):
+        text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40))).encode()
+        candidates = prefilter.candidates(text)
+        ruled_out += len(sources) - len(candidates)
+        for index, pattern in enumerate(compiled):
+            if pattern.search(text) is not None:
+                matched += 1
+                assert index in candidates, (sources[index], text.decode())
+    assert matched > 10_000
+    assert ruled_out > 10_000  # the strings told something, not just "run them all"
