@@ -92,7 +92,7 @@ def required_strings(source: str) -> tuple[Clause, ...]:
         if parsed.state.flags & ~sre.SRE_FLAG_UNICODE:
             return ()
         return _sequence(list(parsed)).as_clauses()
-    except (_Unread, sre.error, RecursionError):
+    except Exception:  # what cannot be read, for any reason, requires nothing
         return ()
 
 
