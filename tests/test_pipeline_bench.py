@@ -44,13 +44,12 @@ def small_corpus(tmp_path: Path) -> Path:
 def test_a_small_drain_and_steady_run_give_every_figure(redis_url: str, small_corpus: Path) -> None:
     plan = pipeline.PipelinePlan(items=200, workers=(1,), rate=100.0, latency_seconds=1.0)
     said: list[str] = []
-    client = redis.Redis.from_url(redis_url)
-    before = _bench_keys(client)
+    with redis.Redis.from_url(redis_url) as client:
+        before = _bench_keys(client)
 
-    found = pipeline.figures(redis_url, RULES_DIR, small_corpus, plan, said.append)
+        found = pipeline.figures(redis_url, RULES_DIR, small_corpus, plan, said.append)
 
-    assert _bench_keys(client) <= before  # nothing of its queues left in a shared Redis
-    client.close()
+        assert _bench_keys(client) <= before  # nothing of its queues left in a shared Redis
 
     by_name = {(f.figure, f.params.get("path", "monitor")): f for f in found}
     assert set(by_name) == {

@@ -54,10 +54,6 @@ class PatternSet:
     def __bool__(self) -> bool:
         return bool(self._chunks)
 
-    @property
-    def chunks(self) -> int:
-        return len(self._chunks)
-
     def find(
         self, data: bytes, chunks: Iterable[int] | None = None, within: bytes | None = None
     ) -> list[tuple[int, int, int]]:

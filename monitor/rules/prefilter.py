@@ -30,14 +30,15 @@ Clause = frozenset[str]
 """Strings of which a text must hold at least one."""
 
 MIN_CHARS = 3
-"""A clause any of whose strings is shorter than this (spaces aside) is dropped: "في " or
-"al " is in nearly every text, and finding it costs more than it rules out."""
+"""A clause any of whose strings tells less than this (see `_length`) is dropped: "في "
+or "al " is in nearly every text, and finding it costs more than it rules out."""
 
 MAX_STRINGS = 64
 """The most strings a part of a pattern is followed as exactly (`(ال)?(امريكي|اميركي)` is
 four); past this, its strings become a clause and only their ends are carried on. At 16,
 four shipped patterns told nothing and ran on every text; at 64, a text has half again
-fewer candidates than at 16, at 0.6 s to read the shipped patterns (once a process)."""
+fewer candidates than at 16, at half a second to read the shipped patterns (once a
+process)."""
 
 MAX_CLASS = 10
 """A character class of at most this many characters (`[وبل]`, `[0-9]`) is followed as
