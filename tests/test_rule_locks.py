@@ -81,3 +81,42 @@ def test_a_holder_whose_lock_expired_frees_only_its_own(
     with RuleLocks(redis_client, keys).held(["a"]):
         redis_client.set(keys.story_lock("a"), "next worker")  # ours ran out; taken since
     assert redis_client.get(keys.story_lock("a")) == b"next worker"
+
+
+def test_of_groups_that_share_no_rule_those_free_are_taken_at_once(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    redis_client.set(keys.story_lock("b"), "another worker", ex=60)
+    locks = RuleLocks(redis_client, keys)
+    with locks.held_some([["a", "b"], ["c"], ["d", "e"]]) as taken:
+        assert taken == [1, 2]
+        assert redis_client.exists(keys.story_lock("a")) == 0  # its group's b is held
+        assert redis_client.exists(*(keys.story_lock(rule) for rule in "cde")) == 3
+    assert sorted(redis_client.keys(keys.story_lock("*"))) == [keys.story_lock("b").encode()]
+
+
+def test_a_worker_waits_only_when_every_group_has_a_lock_held(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    redis_client.set(keys.story_lock("a"), "another worker", ex=60)
+    redis_client.set(keys.story_lock("c"), "another worker", ex=60)
+    freed = threading.Timer(0.2, lambda: redis_client.delete(keys.story_lock("c")))
+    freed.start()
+    with RuleLocks(redis_client, keys).held_some([["a", "b"], ["c"]]) as taken:
+        assert taken == [1]
+        assert redis_client.exists(keys.story_lock("b")) == 0
+    freed.join(timeout=30)
+
+
+def test_groups_held_too_long_fail_the_placement_naming_their_rules(
+    redis_client: redis.Redis, keys: Keyspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rule_locks, "WAIT_LIMIT", 0.2)
+    redis_client.set(keys.story_lock("a"), "stuck worker")
+    redis_client.set(keys.story_lock("c"), "stuck worker")
+    with (
+        pytest.raises(LockError, match="story locks of a, b, c stayed held"),
+        RuleLocks(redis_client, keys).held_some([["b", "a"], ["c"]]),
+    ):
+        pass
+    assert redis_client.exists(keys.story_lock("b")) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
@@ -16,9 +17,10 @@ from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
 from monitor.stories import book as book_module
 from monitor.stories.book import StoryBook
-from monitor.stories.story import StoryItem
+from monitor.stories.story import Story, StoryItem
 from monitor.text.fingerprint import fingerprint, similarity
 from tests.conftest import SEEDS
+from tests.processes import wait_until
 
 T0 = 1_706_000_000.0
 
@@ -296,18 +298,33 @@ def test_a_rules_open_stories_drop_those_updated_a_retention_before_its_latest(
     assert 0 < redis_client.ttl(key) <= 3600
 
 
+def test_a_book_trims_a_rules_open_stories_once_a_minute_of_clock_time(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    book = StoryBook(redis_client, keys, retention=3600)
+    key = keys.open_stories("r")
+    book.place(entry("a", STRIKE, T0), policy(), T0)
+    redis_client.zadd(key, {"stale": T0 - 7200})
+    redis_client.persist(key)
+    book.place(entry("b", STRIKE, T0 + 30), policy(), T0 + 30)
+    assert b"stale" in redis_client.zrange(key, 0, -1) and redis_client.ttl(key) == -1
+    book.place(entry("c", STRIKE, T0 + 60), policy(), T0 + 60)
+    assert b"stale" not in redis_client.zrange(key, 0, -1) and 0 < redis_client.ttl(key) <= 3600
+    assert redis_client.zcard(key) >= 1
+
+
 def test_a_batch_takes_its_locks_once_and_stores_its_stories_in_one_transaction(
     redis_client: redis.Redis, keys: Keyspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = StoryBook(redis_client, keys, retention=86_400)
-    taken: list[list[str]] = []
-    hold = book._locks.held
+    taken: list[list[list[str]]] = []
+    hold = book._locks.held_some
 
-    def counted(rules: list[str]) -> AbstractContextManager[None]:
-        taken.append(list(rules))
-        return hold(rules)
+    def counted(groups: list[list[str]]) -> AbstractContextManager[list[int]]:
+        taken.append([list(rules) for rules in groups])
+        return hold(groups)
 
-    monkeypatch.setattr(book._locks, "held", counted)
+    monkeypatch.setattr(book._locks, "held_some", counted)
     executed = 0
     plain_execute = redis.client.Pipeline.execute
 
@@ -320,8 +337,40 @@ def test_a_batch_takes_its_locks_once_and_stores_its_stories_in_one_transaction(
 
     monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
     placed = book.place_all(mixed_entries(), policy(story_window=3600))
-    assert taken == [["r", "r2", "withdrawal"]]
+    # r and withdrawal are one group: an item alerted on both
+    assert taken == [[["r", "withdrawal"], ["r2"]]]
     assert executed == 1 and len({s.id for s, _ in placed}) == 5
+
+
+def test_a_batch_places_the_items_whose_locks_are_free_while_another_holds_the_rest(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    hour = policy(story_window=3600)
+    singly = StoryBook(redis_client, keys, retention=86_400)
+    expected = [
+        (s.id, changed) for s, changed in (singly.place(e, hour, t) for e, t in mixed_entries())
+    ]
+    other = Keyspace(f"{keys.prefix}:held")
+    redis_client.set(other.story_lock("r2"), "another worker", ex=60)
+    book = StoryBook(redis_client, other, retention=86_400)
+    placed: list[tuple[Story, bool]] = []
+    placing = threading.Thread(target=lambda: placed.extend(book.place_all(mixed_entries(), hour)))
+    placing.start()
+    try:
+        wait_until(
+            lambda: redis_client.exists(other.open_stories("withdrawal")) == 1,
+            "the items of r and withdrawal to be placed while r2's lock is held",
+        )
+        assert redis_client.exists(other.open_stories("r2")) == 0
+        assert placing.is_alive()  # it waits for r2's lock, and has not taken it
+        assert redis_client.get(other.story_lock("r2")) == b"another worker"
+    finally:
+        redis_client.delete(other.story_lock("r2"))
+        placing.join(timeout=60)
+    assert [(s.id, changed) for s, changed in placed] == expected
+    story_ids = {story_id for story_id, _ in expected}
+    assert stored(redis_client, other, story_ids) == stored(redis_client, keys, story_ids)
+    assert redis_client.keys(other.story_lock("*")) == []
 
 
 def test_a_desk_stores_each_entry_as_placed_and_places_as_one_by_one(

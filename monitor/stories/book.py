@@ -10,9 +10,12 @@ since.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Any
 
 import redis
@@ -31,6 +34,9 @@ CACHED_STORIES = 2_000
 Placement = tuple[StoryItem, float]
 """An entry and the clock time it is placed at."""
 
+TRIM_EVERY = 60.0
+"""Seconds of clock time between two trims of a rule's open stories by one book."""
+
 ITEM_STEP = 1e-6
 """What each item adds to a story's score in its rules' open-story sets (see _score)."""
 
@@ -42,6 +48,34 @@ def _score(story: Story) -> float:
     return story.updated + len(story.items) * ITEM_STEP
 
 
+_item_id = attrgetter("id")
+
+
+def _rules_of(placements: Sequence[Placement]) -> list[str]:
+    """The rules of the entries, each once, sorted."""
+    return sorted({rule for entry, _ in placements for rule in entry.rules})
+
+
+def _apart(placements: Sequence[Placement]) -> list[list[int]]:
+    """The positions of the placements in groups that share no rule, each in order; two
+    entries that share a rule, or both share one with a third, are in one group."""
+    parent = list(range(len(placements)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = n = parent[parent[n]]
+        return n
+
+    first_of: dict[str, int] = {}
+    for n, (entry, _) in enumerate(placements):
+        for rule in entry.rules:
+            parent[root(n)] = root(first_of.setdefault(rule, n))
+    groups: dict[int, list[int]] = defaultdict(list)
+    for n in range(len(placements)):
+        groups[root(n)].append(n)
+    return list(groups.values())
+
+
 def _window(entry: StoryItem, policy_of: PolicyOf) -> float:
     """How far back the stories an entry may join were last updated: its rules' longest."""
     return max(policy_of(rule).story_window for rule in entry.rules)
@@ -50,18 +84,20 @@ def _window(entry: StoryItem, policy_of: PolicyOf) -> float:
 class _Shelf:
     """The open stories of a batch's rules, by rule, as placing the batch changes them."""
 
-    def __init__(self, stories: Iterable[Story]) -> None:
+    def __init__(self, stories: Iterable[Story], entry_ids: Iterable[str]) -> None:
         self._by_rule: dict[str, dict[str, Story]] = defaultdict(dict)
         self._stories: dict[str, Story] = {}
         self._holders: dict[str, list[Story]] = defaultdict(list)
-        """Item id -> the stories holding it: asking every open story of a busy rule
-        whether it holds an item took longer than placing it."""
+        """Item id -> the stories holding it, of the ids of the entries to place: asking
+        every open story of a busy rule whether it holds an item took longer than placing
+        it, and so did listing the holders of every item of every story."""
         self.changed: dict[str, tuple[Story, float]] = {}
         """Story id -> (story, the clock time of its last change) of those placing changed."""
+        wanted = frozenset(entry_ids)
         for story in stories:
             self._shelve(story)
-            for item in story.items:
-                self._holders[item.id].append(story)
+            for item_id in wanted.intersection(map(_item_id, story.items)):
+                self._holders[item_id].append(story)
 
     def open_to(self, rules: Iterable[str], since: float) -> list[Story]:
         """The open stories of `rules` updated since `since`, in the order of their ids."""
@@ -112,6 +148,8 @@ class StoryBook:
         stories are read for every item it alerts on, and parsing them all again grew
         with their number."""
         self._locks = RuleLocks(client, keys)
+        self._trimmed: dict[str, float] = {}
+        """Rule -> the clock time its open stories were last trimmed at (_queue_open)."""
         self._index = ItemIndex()
         """The items of the stories in _parsed, by stem and mark."""
 
@@ -162,31 +200,45 @@ class StoryBook:
         self, placements: Sequence[Placement], policy_of: PolicyOf, due: DueSet | None = None
     ) -> list[tuple[Story, bool]]:
         """Put each entry into its story at its clock time, in turn, as `place` would one
-        by one; the locks of all their rules are taken, their open stories read and the
-        changed ones stored a round trip each for them all: item by item, these round
-        trips were most of a busy worker's placing."""
-        if not placements:
-            return []
-        with self.placing(placements, policy_of) as desk:
-            placed = [desk.place(entry, now) for entry, now in placements]
-            desk.store(due)
-        return placed
+        by one; the locks of their rules are taken, their open stories read and the
+        changed ones stored a round trip each for all the entries whose locks are free,
+        then again for the rest: item by item, these round trips were most of a busy
+        worker's placing. Entries that share no rule (and so no lock) are independent,
+        and those that do are placed in one hold, in turn."""
+        placed: dict[int, tuple[Story, bool]] = {}
+        waiting = _apart(placements)
+        while waiting:
+            groups = [_rules_of([placements[n] for n in group]) for group in waiting]
+            with self._locks.held_some(groups) as taken:
+                run = sorted(n for group in taken for n in waiting[group])
+                with self._desk([placements[n] for n in run], policy_of) as desk:
+                    placed.update((n, desk.place(*placements[n])) for n in run)
+                    desk.store(due)
+            waiting = [group for number, group in enumerate(waiting) if number not in taken]
+        return [placed[n] for n in range(len(placements))]
 
     @contextmanager
     def placing(self, placements: Sequence[Placement], policy_of: PolicyOf) -> Iterator[Desk]:
         """A desk to place `placements` (at least one) at, in turn, holding the locks of
         all their rules with their open stories read once; what it stores is the caller's
         to say, so that decisions may come between two entries (a replay's)."""
-        rules = sorted({rule for entry, _ in placements for rule in entry.rules})
-        with self._locks.held(rules):
-            since = min(now - _window(entry, policy_of) for entry, now in placements)
-            desk = Desk(self, _Shelf(self._open(rules, since)), policy_of)
-            try:
-                yield desk
-            except BaseException:
-                for story_id in desk.shelf.changed:  # kept changed, but perhaps never stored
-                    self._forget(story_id)
-                raise
+        with self._locks.held(_rules_of(placements)), self._desk(placements, policy_of) as desk:
+            yield desk
+
+    @contextmanager
+    def _desk(self, placements: Sequence[Placement], policy_of: PolicyOf) -> Iterator[Desk]:
+        """A desk for `placements`, whose rules' locks are held, with their open stories read.
+        A rule's policy is asked for once: choosing a story asks it of every open story."""
+        policy_of = functools.cache(policy_of)
+        since = min(now - _window(entry, policy_of) for entry, now in placements)
+        stories = self._open(_rules_of(placements), since)
+        desk = Desk(self, _Shelf(stories, (entry.id for entry, _ in placements)), policy_of)
+        try:
+            yield desk
+        except BaseException:
+            for story_id in desk.shelf.changed:  # kept changed, but perhaps never stored
+                self._forget(story_id)
+            raise
 
     def _place_one(
         self, shelf: _Shelf, entry: StoryItem, now: float, policy_of: PolicyOf
@@ -236,9 +288,11 @@ class StoryBook:
         return pushed
 
     def _queue_open(self, pipe: RedisPipeline, stories: Sequence[Story]) -> None:
-        """Queue the stories' places in their rules' open stories: three commands for each
+        """Queue the stories' places in their rules' open stories: one command for each
         rule, where three for each story and rule of it were most of a batch's commands.
-        A rule's stories last updated a retention before its latest are dropped first."""
+        A rule's stories last updated a retention before its latest are dropped, and its
+        set's expiry renewed, when it is first stored and a TRIM_EVERY of clock time after:
+        readers pass stale stories over by their scores, and a retention is days."""
         scores: dict[str, dict[str, float]] = defaultdict(dict)
         latest: dict[str, float] = {}
         for story in stories:
@@ -247,9 +301,11 @@ class StoryBook:
                 latest[rule] = max(latest.get(rule, story.updated), story.updated)
         for rule, of_rule in scores.items():
             key = self.keys.open_stories(rule)
-            pipe.zremrangebyscore(key, 0, latest[rule] - self.retention)
             pipe.zadd(key, of_rule)
-            pipe.expire(key, self.retention)
+            if latest[rule] >= self._trimmed.get(rule, -math.inf) + TRIM_EVERY:
+                pipe.zremrangebyscore(key, 0, latest[rule] - self.retention)
+                pipe.expire(key, self.retention)
+                self._trimmed[rule] = latest[rule]
 
     def _open(self, rules: Sequence[str], since: float) -> list[Story]:
         """The open stories of `rules` updated since `since`, in the order of their ids;
