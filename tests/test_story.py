@@ -351,7 +351,7 @@ def test_a_batch_places_the_items_whose_locks_are_free_while_another_holds_the_r
         (s.id, changed) for s, changed in (singly.place(e, hour, t) for e, t in mixed_entries())
     ]
     other = Keyspace(f"{keys.prefix}:held")
-    redis_client.set(other.story_lock("r2"), "another worker", ex=60)
+    redis_client.set(other.story_lock("r2"), "another worker")  # freed below
     book = StoryBook(redis_client, other, retention=86_400)
     placed: list[tuple[Story, bool]] = []
     placing = threading.Thread(target=lambda: placed.extend(book.place_all(mixed_entries(), hour)))
