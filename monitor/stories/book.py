@@ -211,7 +211,8 @@ class StoryBook:
             groups = [_rules_of([placements[n] for n in group]) for group in waiting]
             with self._locks.held_some(groups) as taken:
                 run = sorted(n for group in taken for n in waiting[group])
-                with self._desk([placements[n] for n in run], policy_of) as desk:
+                rules = sorted(rule for group in taken for rule in groups[group])
+                with self._desk([placements[n] for n in run], rules, policy_of) as desk:
                     placed.update((n, desk.place(*placements[n])) for n in run)
                     desk.store(due)
             waiting = [group for number, group in enumerate(waiting) if number not in taken]
@@ -222,16 +223,19 @@ class StoryBook:
         """A desk to place `placements` (at least one) at, in turn, holding the locks of
         all their rules with their open stories read once; what it stores is the caller's
         to say, so that decisions may come between two entries (a replay's)."""
-        with self._locks.held(_rules_of(placements)), self._desk(placements, policy_of) as desk:
+        rules = _rules_of(placements)
+        with self._locks.held(rules), self._desk(placements, rules, policy_of) as desk:
             yield desk
 
     @contextmanager
-    def _desk(self, placements: Sequence[Placement], policy_of: PolicyOf) -> Iterator[Desk]:
-        """A desk for `placements`, whose rules' locks are held, with their open stories read.
-        A rule's policy is asked for once: choosing a story asks it of every open story."""
+    def _desk(
+        self, placements: Sequence[Placement], rules: Sequence[str], policy_of: PolicyOf
+    ) -> Iterator[Desk]:
+        """A desk for `placements`, whose `rules`' locks are held, with their open stories
+        read. A rule's policy is asked for once: choosing a story asks it of every open story."""
         policy_of = functools.cache(policy_of)
         since = min(now - _window(entry, policy_of) for entry, now in placements)
-        stories = self._open(_rules_of(placements), since)
+        stories = self._open(rules, since)
         desk = Desk(self, _Shelf(stories, (entry.id for entry, _ in placements)), policy_of)
         try:
             yield desk
