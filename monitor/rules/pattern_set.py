@@ -69,6 +69,10 @@ class PatternSet:
                 found += self._spans(index, data)
         return found
 
+    def forget_texts(self) -> None:
+        """Forget the texts `find` was asked about: once a batch is scanned."""
+        self._prefilter.forget_texts()
+
     def _spans(self, index: int, data: bytes) -> list[tuple[int, int, int]]:
         found = []
         for m in self._patterns[index].finditer(data):

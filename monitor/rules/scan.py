@@ -402,6 +402,7 @@ class ScanBatch:
                 found += self._read_text(patterns, text_id, text, chunks, gates.lead_first)
         self._place_patterns(found, pattern_terms)
         self._read_rest(patterns, texts, alive, gates, pattern_terms)
+        patterns.forget_texts()
 
     def _read_text(
         self,
