@@ -252,6 +252,21 @@ def test_regex_runs_on_normalised_words_and_maps_back(tmp_path: Path) -> None:
     assert found.hits[0].text == "٣ صواريخٍ"
 
 
+def test_a_batch_s_texts_are_not_kept_for_the_next(tmp_path: Path) -> None:
+    """A text's candidate patterns are worked out once in its batch and forgotten after:
+    a worker meets each text once, and a benchmark going round a few texts must not find
+    them worked out already."""
+    matcher = matcher_of(tmp_path, REGEX)
+    candidates = matcher._patterns._prefilter.candidates
+    item = Item(id="x", title="سقوط ٣ صواريخٍ على القاعدة")
+    assert only(matcher.match(item), "regex") is not None
+    assert candidates.cache_info().currsize == 0
+    candidates("سقوط ٣ صواريخ".encode())
+    assert candidates.cache_info().currsize == 1
+    assert only(matcher.match(item), "regex") is not None
+    assert candidates.cache_info().currsize == 0
+
+
 def test_regex_hit_starts_at_the_word_not_at_the_space(tmp_path: Path) -> None:
     rule = """
         id: spaced
