@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from monitor.inputs import read_path
 from monitor.item import Item
 from monitor.notification import Quote
 from monitor.rules.model import PolicySpec
-from monitor.stories import item_index
+from monitor.stories import grouping, item_index
 from monitor.stories.grouping import item_likeness, place
 from monitor.stories.item_index import BOUND_MARGIN, ItemIndex, Nearness
 from monitor.stories.story import Story, StoryItem
@@ -136,7 +137,7 @@ TALKS = "انطلاق جولة جديدة من الحوار الاستراتيج
 
 
 def _compared(near: Nearness, story: Story) -> list[StoryItem]:
-    return [item for item, _ in near.items_to_compare(story, PolicySpec())]
+    return [item for _, item, _ in near.items_to_compare(story, PolicySpec())]
 
 
 def _entry(text: str) -> StoryItem:
@@ -153,7 +154,9 @@ def test_a_story_indexed_again_with_a_new_item_finds_it() -> None:
     assert _compared(near, story) == story.items  # not indexed as it is
     index.keep(story)
     near_again = index.nearness(_entry(STRIKE))
-    assert near_again.items_to_compare(story, PolicySpec()) == [(story.items[1], True)]
+    [(most, item, by_words)] = near_again.items_to_compare(story, PolicySpec())
+    assert (item, by_words) == (story.items[1], True)
+    assert most >= item_likeness(_entry(STRIKE), item, PolicySpec())
 
 
 def test_a_story_that_differs_from_what_was_indexed_is_indexed_anew() -> None:
@@ -275,7 +278,7 @@ def test_items_near_only_by_their_names_are_compared_by_them_alone_to_the_same_c
     for entry in _entries():
         near = index.nearness(entry, spec.similarity)
         for story in stories:
-            for item, by_words in near.items_to_compare(story, spec):
+            for _, item, by_words in near.items_to_compare(story, spec):
                 full = item_likeness(entry, item, spec)
                 if by_words:
                     continue
@@ -287,6 +290,63 @@ def test_items_near_only_by_their_names_are_compared_by_them_alone_to_the_same_c
         index.keep(story)
         stories.append(story)
     assert by_names > 100
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [PolicySpec(), PolicySpec(similarity=0.2, link_similarity=0.15), PolicySpec(link_window=0)],
+    ids=["shipped", "loose", "words-only"],
+)
+def test_no_item_is_likelier_than_its_bound_and_the_likeliest_come_first(
+    spec: PolicySpec,
+) -> None:
+    """Every entry of the evaluation set against one story per earlier entry (the items of
+    an hour apart within each other's link window): the likeness of each item compared,
+    in full, is at most the bound it is listed with, and the bounds come highest first."""
+    index = ItemIndex()
+    stories: list[Story] = []
+    compared = 0
+    for entry in _entries():
+        near = index.nearness(entry, spec.similarity)
+        listed = [found for story in stories for found in near.items_to_compare(story, spec)]
+        for most, item, by_words in listed:
+            assert item_likeness(entry, item, spec, by_words) <= most
+        for story in stories:
+            bounds = [most for most, _, _ in near.items_to_compare(story, spec)]
+            assert bounds == sorted(bounds, reverse=True)
+        compared += len(listed)
+        story = Story(id=entry.id, rule="r", created=entry.at, updated=entry.at, items=[entry])
+        index.keep(story)
+        stories.append(story)
+    assert compared > 100
+
+
+def test_a_story_s_items_are_compared_only_while_one_may_come_closer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The evaluation set placed through the index, counting the items compared in full:
+    fewer than those listed as near, since a story's items that cannot come closer than
+    its closest so far (reports of one event, alike) are passed over."""
+    compared = 0
+
+    def counted(*args: object) -> float:
+        nonlocal compared
+        compared += 1
+        return item_likeness(*args)  # type: ignore[arg-type]
+
+    listed = 0
+    listing = Nearness.items_to_compare
+
+    def counted_list(near: Nearness, story: Story, policy: PolicySpec) -> list[Any]:
+        nonlocal listed
+        found = listing(near, story, policy)
+        listed += len(found)
+        return found
+
+    monkeypatch.setattr(grouping, "item_likeness", counted)
+    monkeypatch.setattr(Nearness, "items_to_compare", counted_list)
+    _group(_entries(), PolicySpec(), ItemIndex())
+    assert 0 < compared < listed * 0.9
 
 
 def test_items_without_stems_share_nothing_wherever_they_stand_in_a_story() -> None:

@@ -40,21 +40,25 @@ def item_likeness(
 
 
 def story_likeness(
-    story: Story, entry: StoryItem, policy: PolicySpec, near: Nearness | None = None
+    story: Story,
+    entry: StoryItem,
+    policy: PolicySpec,
+    near: Nearness | None = None,
+    floor: float = 1.0,
 ) -> float:
     """How like a story an item is: its likeness to the story's closest item. When `near`
-    tells which items it may be alike enough to join, only those are compared, and only
-    by what may lift them to the bar: the same from 1.0 up, and at most the likeness
-    below it."""
+    tells which items it may be alike enough to join, only those are compared, only by
+    what may lift them to the bar, and the likeliest first, until none left can come
+    closer or reach `floor`: the same from `floor` and 1.0 up, and at most the likeness
+    below: the items of a story of one event, alike, are not all compared in full."""
     if near is None:
         return max((item_likeness(entry, item, policy) for item in story.items), default=0.0)
-    return max(
-        (
-            item_likeness(entry, item, policy, by_words)
-            for item, by_words in near.items_to_compare(story, policy)
-        ),
-        default=0.0,
-    )
+    likeness = 0.0
+    for most, item, by_words in near.items_to_compare(story, policy):
+        if most <= likeness or most < floor:
+            break
+        likeness = max(likeness, item_likeness(entry, item, policy, by_words))
+    return likeness
 
 
 def choose_story(
@@ -77,7 +81,7 @@ def choose_story(
     for story, policy in open_now:
         if near is not None and not near.may_join(story):
             continue
-        likeness = story_likeness(story, entry, policy, near)
+        likeness = story_likeness(story, entry, policy, near, best_likeness)
         if likeness >= best_likeness:
             best, best_likeness = story, likeness
     return best

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import itemgetter
 from typing import TypeVar
 
 import numpy as np
@@ -51,6 +52,12 @@ def least_shared_weight(link_similarity: float) -> float:
     return -EVIDENCE * math.log(1.0 - bar) * BOUND_MARGIN if bar < 1.0 else math.inf
 
 
+def most_link_score(shared: float) -> float:
+    """The most link_score can be for two items that share marks of weight `shared`: its
+    evidence term, and what rounding may add."""
+    return 1.0 - math.exp(-shared / EVIDENCE) + LINK_ROUNDING
+
+
 @dataclass
 class Nearness:
     """What an entry shares with each indexed item: the dot product of their fingerprints
@@ -64,17 +71,33 @@ class Nearness:
     _worded_at: dict[float, set[Slot]] = field(default_factory=dict)
     _touched_ids: set[str] | None = None
 
-    def items_to_compare(self, story: Story, policy: PolicySpec) -> list[tuple[StoryItem, bool]]:
-        """The items of `story` the entry may be alike enough to join, each with whether
-        the words they share may reach the policy's bar (if not, only their names can
-        join them): all, by words too, for a story not indexed as it is."""
+    def items_to_compare(
+        self, story: Story, policy: PolicySpec
+    ) -> list[tuple[float, StoryItem, bool]]:
+        """The items of `story` the entry may be alike enough to join, each with the most
+        its likeness to the entry can be and whether the words they share may reach the
+        policy's bar (if not, only their names can join them), the likeliest first: all,
+        by words too and without a bound, for a story not indexed as it is."""
         if not self.indexed_as_is(story):
-            return [(item, True) for item in story.items]
+            return [(math.inf, item, True) for item in story.items]
         worded = self._worded(policy)
-        return [
-            (story.items[n], (story.id, n) in worded)
-            for n in self._near_enough(policy).get(story.id, ())
-        ]
+        found = []
+        for n in self._near_enough(policy).get(story.id, ()):
+            by_words = (story.id, n) in worded
+            most = self._most_likeness((story.id, n), by_words, policy)
+            found.append((most, story.items[n], by_words))
+        found.sort(key=itemgetter(0), reverse=True)
+        return found
+
+    def _most_likeness(self, slot: Slot, by_words: bool, policy: PolicySpec) -> float:
+        """The most an item's likeness to the entry can be, by the stems and marks they
+        share: their similarity is the sum of the stems' products (and the clash of their
+        dates at most 1), their names' link at most its evidence term."""
+        most = self.words[slot] / SUM_SLACK / policy.similarity if by_words else 0.0
+        shared = self.marks.get(slot, 0.0)
+        if policy.link_window and shared > 0:
+            most = max(most, most_link_score(shared / SUM_SLACK) / policy.link_similarity)
+        return most
 
     def indexed_as_is(self, story: Story) -> bool:
         return self.indexed.get(story.id) == len(story.items)
