@@ -6,9 +6,10 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import hiredis
 import redis
 
 from monitor.errors import ConfigError
@@ -23,6 +24,46 @@ T = TypeVar("T")
 
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 """What a Redis that went away (stopped, restarting, unreachable) raises."""
+
+
+class CommandPacker:
+    """Packs a command for the wire in one call to hiredis. redis-py's own packer wraps the
+    same call in Python that took about 6 µs a command here against 1, and a busy worker
+    sends about nine commands an item. As redis-py's: a command name of two words is two
+    arguments, a bytearray is bytes, and a value of a type Redis has none for is refused
+    with redis-py's error; text is UTF-8, as the monitor's is."""
+
+    def pack(self, *args: Any) -> list[bytes]:
+        name = args[0]
+        words = name.split() if isinstance(name, (str, bytes)) else [name]
+        if len(words) > 1:
+            args = (*words, *args[1:])
+        try:
+            return [hiredis.pack_command(args)]
+        except TypeError:
+            packable: tuple[Any, ...] = tuple(map(_packable, args))
+            return [hiredis.pack_command(packable)]
+
+
+def _packable(value: Any) -> str | bytes | int | float:
+    if isinstance(value, bytearray):
+        return bytes(value)
+    if isinstance(value, (str, bytes, int, float)) and not isinstance(value, bool):
+        return value
+    raise redis.DataError(
+        f"Invalid input of type: {type(value).__name__!r}. "
+        "Convert to a bytes, string, int or float first."
+    )
+
+
+COMMAND_PACKER = CommandPacker()
+
+
+def packing_lean(client: redis.Redis) -> redis.Redis:
+    """`client`, made to pack its commands with COMMAND_PACKER (before its first connection,
+    which takes it from the pool's arguments)."""
+    client.connection_pool.connection_kwargs["command_packer"] = COMMAND_PACKER
+    return client
 
 
 def masked_url(url: str) -> str:
@@ -54,7 +95,7 @@ def redis_connection(
         announce = log.debug
     server: EmbeddedRedis | None = None
     if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url)
+        client = packing_lean(redis.Redis.from_url(settings.redis_url))
         where = masked_url(settings.redis_url)
     else:
         embedded = EmbeddedRedis(settings.home)
@@ -66,7 +107,7 @@ def redis_connection(
                 )
             embedded.start()
             server = embedded
-        client = redis.Redis(unix_socket_path=str(embedded.socket))
+        client = packing_lean(redis.Redis(unix_socket_path=str(embedded.socket)))
         where = f"embedded Redis at {embedded.socket} (data in {embedded.directory})"
     try:
         _check(client, where, announce)

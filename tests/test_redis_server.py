@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from monitor.connection import eviction_policy, masked_url, redis_connection
+from monitor.connection import COMMAND_PACKER, eviction_policy, masked_url, redis_connection
 from monitor.errors import ConfigError
 from monitor.redis_server import EmbeddedRedis
 from monitor.settings import Settings
@@ -40,6 +40,7 @@ def test_connection_starts_and_stops_its_own_server(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     with redis_connection(settings, messages.append) as client:
         assert client.ping()
+        assert client.connection_pool.connection_kwargs["command_packer"] is COMMAND_PACKER
         with redis_connection(settings, messages.append) as shared:
             assert shared.ping()
     assert "using embedded Redis at" in messages[0]
