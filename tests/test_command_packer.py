@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ def test_a_value_redis_has_no_type_for_is_refused_as_redis_py_refuses_it(value: 
 def test_the_monitor_s_connection_packs_with_it_and_is_understood(redis_url: str) -> None:
     with redis_connection(Settings(redis_url=redis_url), lambda _: None) as client:
         assert client.connection_pool.connection_kwargs["command_packer"] is COMMAND_PACKER
-        key = "monitor-test:packer"
+        key = f"monitor-test:packer:{uuid.uuid4().hex}"
         try:
             with client.pipeline() as pipe:
                 pipe.set(key, "عين الأسد")

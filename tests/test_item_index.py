@@ -329,10 +329,12 @@ def test_a_story_s_items_are_compared_only_while_one_may_come_closer(
     its closest so far (reports of one event, alike) are passed over."""
     compared = 0
 
-    def counted(*args: object) -> float:
+    def counted(
+        entry: StoryItem, item: StoryItem, policy: PolicySpec, by_words: bool = True
+    ) -> float:
         nonlocal compared
         compared += 1
-        return item_likeness(*args)  # type: ignore[arg-type]
+        return item_likeness(entry, item, policy, by_words)
 
     listed = 0
     listing = Nearness.items_to_compare
