@@ -37,6 +37,23 @@ def test_increments_of_one_field_become_one_command(
     assert snapshot.counters[ITEMS_NEW] == {}
 
 
+def test_one_counter_is_read_alone_as_read_whole_gives_it(
+    redis_client: redis.Redis, keys: Keyspace
+) -> None:
+    assert counters.value(redis_client, keys, ALERTS, "r1") == 0.0
+    tally = Tally()
+    for rule in ("r1", "r1", "r2"):
+        tally.count(ALERTS, rule)
+    tally.count(ITEMS_NEW, by=5)
+    with redis_client.pipeline() as pipe:
+        tally.write(pipe, keys)
+        pipe.execute()
+    assert counters.value(redis_client, keys, ALERTS, "r1") == 2.0
+    assert counters.value(redis_client, keys, ALERTS, "r2") == 1.0
+    assert counters.value(redis_client, keys, ITEMS_NEW) == 5.0
+    assert counters.value(redis_client, keys, ALERTS, "r3") == 0.0
+
+
 def test_histograms_read_back_cumulative(redis_client: redis.Redis, keys: Keyspace) -> None:
     for took in (0.001, 0.004, 0.3, 99.0):
         tally = Tally()
