@@ -18,6 +18,7 @@ from monitor.keyspace import Keyspace
 from monitor.pipeline import Pipeline
 from monitor.queue import enqueue_delivery as queue_delivery
 from monitor.rule_reloads import publish
+from monitor.rules.pattern_readings import readings_file
 from monitor.rules.reloader import RuleReloader
 from monitor.settings import Settings
 
@@ -57,6 +58,7 @@ def context_of(settings: Settings, keys: Keyspace, *, console: bool = True) -> d
         "channels": str(settings.channels.resolve()),
         "retention": settings.retention_seconds,
         "console": console,
+        "home": str(settings.home.resolve()),
     }
 
 
@@ -79,7 +81,9 @@ def runtime_for(client: redis.Redis, context: dict[str, Any]) -> Runtime:
 def _build(client: redis.Redis, context: dict[str, Any]) -> Runtime:
     keys = Keyspace(context["prefix"], context.get("queues", ""))
     retention = int(context["retention"])
-    rules = RuleReloader([Path(context["rules"])])
+    home = context.get("home")  # not in the jobs of a monitor before it
+    readings = readings_file(Path(home)) if home else None
+    rules = RuleReloader([Path(context["rules"])], readings)
     channels = load_channels(Path(context["channels"]))
 
     def enqueue_delivery(job: DeliveryJob) -> None:

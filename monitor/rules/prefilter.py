@@ -19,7 +19,7 @@ from __future__ import annotations
 import re._constants as sre
 import re._parser as sre_parse
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby, product
@@ -83,10 +83,40 @@ _ANYTHING = _Needs(None)
 _EMPTY = _Needs(frozenset({""}))
 
 
-@lru_cache(maxsize=PATTERNS_REMEMBERED)
+_READINGS: dict[str, tuple[Clause, ...]] = {}
+"""Each pattern's clauses by its source, read here or remembered from a file
+(monitor.rules.pattern_readings)."""
+
+
 def required_strings(source: str) -> tuple[Clause, ...]:
     """The clauses a text must meet for `source` to match in it; none when nothing is known
     (then the pattern is run on every text)."""
+    found = _READINGS.get(source)
+    if found is None:
+        if len(_READINGS) >= PATTERNS_REMEMBERED:
+            _READINGS.clear()
+        found = _READINGS[source] = _read(source)
+    return found
+
+
+def readings() -> dict[str, tuple[Clause, ...]]:
+    """The clauses of every pattern read or remembered so far, by source."""
+    return dict(_READINGS)
+
+
+def remember(known: Mapping[str, tuple[Clause, ...]]) -> None:
+    """Take `known` as the clauses of their patterns, read before: a pattern's clauses
+    follow from its source and this module alone."""
+    if len(_READINGS) + len(known) > PATTERNS_REMEMBERED:
+        _READINGS.clear()
+    _READINGS.update(known)
+
+
+def forget_readings() -> None:
+    _READINGS.clear()
+
+
+def _read(source: str) -> tuple[Clause, ...]:
     plain_groups = source.replace("(?:", "(")
     if any(mark in plain_groups for mark in (*UNREAD, *_BACKREFERENCE)):
         return ()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor.errors import RuleSetError
+from monitor.rules import pattern_readings, prefilter
 from monitor.rules.loader import load_rules, rule_file_stamps
 from monitor.rules.matcher import Matcher
 
@@ -19,12 +20,15 @@ Signature = tuple[tuple[str, int, int], ...]
 class RuleReloader:
     """Holds the matcher of the newest good version of some rules files."""
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Sequence[Path], readings: Path | None = None) -> None:
+        """`readings`: a file to keep the patterns' readings in between processes (see
+        monitor.rules.pattern_readings)."""
         self.paths = list(paths)
         self.last_error: RuleSetError | None = None
         self.failed_at: float | None = None
+        self._readings = readings
         self._signature = self._current_signature()
-        self.matcher = Matcher(load_rules(self.paths))
+        self.matcher = self._matcher()
         self.loaded_at = time.time()
         self._checked = time.monotonic()
 
@@ -43,12 +47,21 @@ class RuleReloader:
             return False
         self._signature = signature
         try:
-            self.matcher = Matcher(load_rules(self.paths))
+            self.matcher = self._matcher()
         except RuleSetError as exc:
             return self._keep(exc)
         self.last_error, self.failed_at, self.loaded_at = None, None, time.time()
         log.info("rules reloaded: %d rule(s)", len(self.matcher.rules))
         return True
+
+    def _matcher(self) -> Matcher:
+        if self._readings is None:
+            return Matcher(load_rules(self.paths))
+        recalled = pattern_readings.recall(self._readings)
+        matcher = Matcher(load_rules(self.paths))
+        if not recalled.issuperset(prefilter.readings()):  # read something the file lacked
+            pattern_readings.keep(self._readings)
+        return matcher
 
     def _keep(self, error: RuleSetError) -> bool:
         self.last_error, self.failed_at = error, time.time()

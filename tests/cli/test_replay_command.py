@@ -15,6 +15,7 @@ from monitor.history import History
 from monitor.keyspace import Keyspace
 from monitor.queue import rq_queue
 from monitor.redis_server import EmbeddedRedis
+from monitor.rules.pattern_readings import readings_file
 from tests.cli.terminal import on_a_terminal
 from tests.conftest import RULES_DIR, SEEDS
 from tests.processes import (
@@ -47,6 +48,8 @@ def test_bad_lines_are_reported_and_the_good_items_replayed(
     assert [row["items"] for row in rows] == [[SEEDS[0].stem]]
     assert "replayed 2 item(s) in " in result.stderr
     assert result.stderr.rstrip().endswith(": 1 notification(s), 1 story")
+    # the patterns' readings are kept for the next replay or worker (pattern_readings)
+    assert readings_file(Path(env["MONITOR_HOME"])).exists()
 
 
 def test_a_terminal_shows_progress_and_a_pipe_only_the_summary(
