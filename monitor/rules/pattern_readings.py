@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import platform
+import tempfile
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
@@ -64,15 +65,20 @@ def keep(path: Path) -> None:
             for source, clauses in prefilter.readings().items()
         },
     }
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        # A name of its own: workers that start together each write theirs, then one wins.
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        temporary = Path(name)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False)
         os.replace(temporary, path)
     except OSError as exc:
         log.debug("pattern readings not kept in %s: %s", path, exc)
-        with suppress(OSError):
-            temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            with suppress(OSError):
+                temporary.unlink()
 
 
 def _readings_of(data: Any) -> dict[str, tuple[Clause, ...]]:
