@@ -38,8 +38,8 @@ MAX_STRINGS = 64
 """The most strings a part of a pattern is followed as exactly (`(ال)?(امريكي|اميركي)` is
 four); past this, its strings become a clause and only their ends are carried on. At 16,
 four shipped patterns told nothing and ran on every text; at 64, a text has half again
-fewer candidates than at 16, at about a third of a second to read the shipped patterns (once a
-process)."""
+fewer candidates than at 16, at about a third of a second to read the shipped patterns
+(kept for the next process: monitor.rules.pattern_readings)."""
 
 MAX_CLASS = 10
 """A character class of at most this many characters (`[وبل]`, `[0-9]`) is followed as
@@ -106,7 +106,7 @@ def readings() -> dict[str, tuple[Clause, ...]]:
 
 def remember(known: Mapping[str, tuple[Clause, ...]]) -> None:
     """Take `known` as the clauses of their patterns, read before: a pattern's clauses
-    follow from its source and this module alone."""
+    follow from its source, this module and Python's parser alone."""
     if len(_READINGS) + len(known) > PATTERNS_REMEMBERED:
         _READINGS.clear()
     _READINGS.update(known)
