@@ -96,8 +96,8 @@ def test_hits_read_an_item_at_a_time_are_those_of_the_item_matched_alone(
 
 @pytest.mark.parametrize(
     ("rows", "columns"),
-    [(100, 28_243), (256, 1 << 16), (257, 50), (3, (1 << 16) + 1)],
-    ids=["narrow", "widest-narrow", "many-rows", "many-columns"],
+    [(100, 28_243), (1 << 16, 1 << 16), (257, 50), ((1 << 16) + 1, 50), (3, (1 << 16) + 1)],
+    ids=["narrow", "widest-narrow", "many-rows", "too-many-rows", "too-many-columns"],
 )
 def test_marked_cells_sort_as_their_numbers_do(rows: int, columns: int) -> None:
     rng = np.random.default_rng(7)
