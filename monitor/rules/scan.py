@@ -591,8 +591,8 @@ def sorted_cells(runs: Sequence[tuple[Ints, Ints]], rows: int, columns: int) -> 
     `columns`, in order, some more than once. Sorted as one number of 32 bits each where
     they fit (item, then group, 16 bits each), by numpy's sort, which runs in SIMD on
     AVX2 and AVX-512: at 10,000 rules a batch of feed items marks over 50,000 cells,
-    which took 0.47 ms, against 0.91 ms for two stable radix passes, groups then items.
-    Stable sorts of 32 or 64 bits do not run in SIMD, and took twice the radix passes."""
+    which took 0.47 ms, against 0.91 ms for two stable radix passes, groups then items
+    (without SIMD, 2.2 ms). A stable sort of 32 bits does not run in SIMD."""
     if rows > 1 << 16 or columns > 1 << 16:
         cells = np.concatenate([*(items * columns + groups for items, groups in runs), _NONE])
         cells.sort()
