@@ -56,17 +56,18 @@ def recall(path: Path) -> frozenset[str]:
 
 def keep(path: Path) -> None:
     """Write every reading known in this process to `path`, whole or not at all; a home
-    that cannot be written leaves the patterns to be read again next time."""
-    data = {
-        "format": FORMAT,
-        "reader": reader_version(),
-        "readings": {
-            source: [sorted(clause) for clause in clauses]
-            for source, clauses in prefilter.readings().items()
-        },
-    }
+    that cannot be written, or a prefilter whose code cannot be read for its version (an
+    install without sources), leaves the patterns to be read again next time."""
     temporary: Path | None = None
     try:
+        data = {
+            "format": FORMAT,
+            "reader": reader_version(),
+            "readings": {
+                source: [sorted(clause) for clause in clauses]
+                for source, clauses in prefilter.readings().items()
+            },
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
         # A name of its own: workers that start together each write theirs, then one wins.
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

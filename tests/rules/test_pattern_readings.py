@@ -102,3 +102,17 @@ def test_a_home_that_cannot_be_written_only_leaves_the_patterns_to_read_again(
     assert not kept.exists() and len(reads) > 300
     assert matches(rules) == matches(RuleReloader([RULES_DIR]))
     assert list(tmp_path.iterdir()) == [tmp_path / "home"]
+
+
+def test_a_prefilter_whose_code_cannot_be_read_keeps_nothing_and_still_builds(
+    tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable() -> str:
+        raise FileNotFoundError("prefilter.py")
+
+    monkeypatch.setattr(pattern_readings, "reader_version", unreadable)
+    kept = pattern_readings.readings_file(tmp_path)
+    rules = RuleReloader([RULES_DIR], kept)
+    assert not kept.exists() and len(reads) > 300
+    assert not list(tmp_path.rglob("*"))  # no directory made, no temporary file left
+    assert matches(rules) == matches(RuleReloader([RULES_DIR]))
