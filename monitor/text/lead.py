@@ -53,12 +53,24 @@ def opening_length(text: str) -> int:
     article, it cost two thirds of working out the lead."""
     length = _opening_length(text)
     line_end = text.find("\n", length, length + HEADER_CHARS)
-    other_stories = _OTHER_STORIES.search(
-        text, 0, length + HEADER_CHARS if line_end < 0 else line_end
-    )
+    other_stories = _other_stories(text, length + HEADER_CHARS if line_end < 0 else line_end)
     if other_stories is None or other_stories.start() >= length:
         return length
     return _opening_length(text[: other_stories.start()].rstrip())
+
+
+def _other_stories(text: str, end: int) -> re.Match[str] | None:
+    """`_OTHER_STORIES.search(text, 0, end)`, tried only where a line begins, as every
+    match does: searched for, the pattern was tried at every character."""
+    start = 0
+    while start < end:
+        found = _OTHER_STORIES.match(text, start, end)
+        if found is not None:
+            return found
+        start = text.find("\n", start, end) + 1
+        if not start:
+            return None
+    return None
 
 
 def _opening_length(text: str) -> int:

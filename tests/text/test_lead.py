@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
 import random
+from itertools import islice
 
 import pytest
 
+from monitor.text import lead as lead_module
 from monitor.text.lead import (
     FIRST_SENTENCE_WORDS,
     LEAD_MAX_WORDS,
@@ -11,6 +14,7 @@ from monitor.text.lead import (
     opening_length,
     word_count,
 )
+from tests.conftest import ALJAZEERA, SEEDS
 
 
 def lead(text: str) -> str:
@@ -123,3 +127,26 @@ def test_a_list_past_the_lead_leaves_the_lead_as_it_was() -> None:
     paragraph = "Rockets struck near the base on Sunday, officials said, and no one was hurt."
     body = "\n\n".join([paragraph] * 5 + ["Related", "Turkish shelling hits Duhok villages"])
     assert lead(body) == lead("\n\n".join([paragraph] * 5))
+
+
+def test_the_list_is_looked_for_at_line_starts_as_a_search_finds_it() -> None:
+    texts = [seed.read_text(encoding="utf-8") for seed in SEEDS]
+    texts += [
+        "Related",
+        "  read more:\nx",
+        "a\nb\n\tTags: x",
+        "x\n\nاقرأ أيضا\n",
+        "no list\n",
+        "\n\nRelated stories…",
+        "said. Related\nRead also",
+        "\r\nSee also\r\n",
+    ]
+    if ALJAZEERA.exists():
+        with ALJAZEERA.open(encoding="utf-8") as corpus:
+            texts += [json.loads(line)["content"] for line in islice(corpus, 300)]
+    for text in texts:
+        for end in {len(text), len(text) // 2, text.find("\n") % (len(text) + 1)}:
+            found = lead_module._other_stories(text, end)
+            expected = lead_module._OTHER_STORIES.search(text, 0, end)
+            assert (found and found.span()) == (expected and expected.span()), (text, end)
+    assert any(lead_module._other_stories(text, len(text)) for text in texts[len(SEEDS) :])
