@@ -4,6 +4,7 @@ say there, and the settings the user leaves out default to the project's files."
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -59,3 +60,11 @@ def test_settings_the_user_gives_win(tmp_path: Path) -> None:
     result = _dev("monitor", "match", "--json", "x.txt", cwd=tmp_path, MONITOR_RULES="rules")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["alerts"] == ["local-only"]
+
+
+def test_the_projects_bytecode_is_written_where_python_is_told_not_to(tmp_path: Path) -> None:
+    cached = Path(importlib.util.cache_from_source(str(ROOT / "monitor" / "clock.py")))
+    cached.unlink(missing_ok=True)
+    result = _dev("monitor", "--help", cwd=tmp_path, PYTHONDONTWRITEBYTECODE="1")
+    assert result.returncode == 0, result.stderr
+    assert cached.exists()
