@@ -137,6 +137,17 @@ def test_a_book_that_keeps_few_stories_parsed_still_places_every_item(
     assert len(set(placed.values())) == 3
 
 
+def test_the_ids_a_story_holds_follow_its_items_and_stay_out_of_its_equality() -> None:
+    story = Story(id="s", rule="r", created=T0, updated=T0, items=[entry("a", "one")])
+    twin = story.model_copy(deep=True)
+    assert story.item_ids() == {"a"} and story.holds("a") and not story.holds("b")
+    assert story == twin and story.model_dump_json() == twin.model_dump_json()
+    story.items.append(entry("b", "two"))
+    assert story.holds("b") and story.item_ids() == {"a", "b"}
+    story.items = [entry("c", "three")]
+    assert story.item_ids() == {"c"} and not story.holds("a")
+
+
 def test_near_duplicate_wire_copy_is_very_similar() -> None:
     wire = "أعلنت وزارة الخارجية العراقية اليوم انطلاق الجولة الثانية من الحوار مع الولايات المتحدة"
     copy = (

@@ -15,7 +15,6 @@ import math
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from operator import attrgetter
 from typing import Any
 
 import redis
@@ -46,9 +45,6 @@ def _score(story: Story) -> float:
     that every change to a story changes its score (two items joining at one clock time
     included) and a book can tell a story it has parsed from a newer one by the score."""
     return story.updated + len(story.items) * ITEM_STEP
-
-
-_item_id = attrgetter("id")
 
 
 def _rules_of(placements: Sequence[Placement]) -> list[str]:
@@ -96,7 +92,7 @@ class _Shelf:
         wanted = frozenset(entry_ids)
         for story in stories:
             self._shelve(story)
-            for item_id in wanted.intersection(map(_item_id, story.items)):
+            for item_id in wanted.intersection(story.item_ids()):
                 self._holders[item_id].append(story)
 
     def open_to(self, rules: Iterable[str], since: float) -> list[Story]:

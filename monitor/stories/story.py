@@ -66,4 +66,31 @@ class Story(BaseModel):
         return list(dict.fromkeys([self.rule, *self.rules]))
 
     def holds(self, item_id: str) -> bool:
-        return any(item.id == item_id for item in self.items)
+        return item_id in self.item_ids()
+
+    def item_ids(self) -> set[str]:
+        """The ids of its items, kept as items join (they are only ever added): placing a
+        batch asks every open story of its rules which of the batch's items it holds."""
+        return self._kept_ids.of(self.items)
+
+    @functools.cached_property
+    def _kept_ids(self) -> _KeptIds:
+        """Kept out of its JSON and equality, as a cached property is."""
+        return _KeptIds()
+
+
+class _KeptIds:
+    """The ids of the items of a list that is only ever added to."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._items: list[StoryItem] | None = None
+        self._seen = 0
+
+    def of(self, items: list[StoryItem]) -> set[str]:
+        if items is not self._items:  # another list: counted from its start
+            self._ids, self._items, self._seen = set(), items, 0
+        if self._seen != len(items):
+            self._ids.update(item.id for item in items[self._seen :])
+            self._seen = len(items)
+        return self._ids
