@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Set
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field, PrivateAttr
@@ -68,9 +69,10 @@ class Story(BaseModel):
     def holds(self, item_id: str) -> bool:
         return item_id in self.item_ids()
 
-    def item_ids(self) -> set[str]:
+    def item_ids(self) -> Set[str]:
         """The ids of its items, kept as items join (they are only ever added): placing a
-        batch asks every open story of its rules which of the batch's items it holds."""
+        batch asks every open story of its rules which of the batch's items it holds. Read
+        only: the story keeps it up to date."""
         return self._kept_ids.of(self.items)
 
     @functools.cached_property
