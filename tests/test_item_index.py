@@ -351,6 +351,29 @@ def test_a_story_s_items_are_compared_only_while_one_may_come_closer(
     assert 0 < compared < listed * 0.9
 
 
+def test_stories_none_of_whose_items_may_reach_a_bar_are_not_looked_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The evaluation set placed through the index: most open stories share a stem or a
+    name (Iraq, Baghdad) with each entry, and are passed over without a look at their
+    items when none of those may reach either bar; every story looked at lists some."""
+    looked_at = empty = 0
+    listing = Nearness.items_to_compare
+
+    def counted_list(near: Nearness, story: Story, policy: PolicySpec) -> list[Any]:
+        nonlocal looked_at, empty
+        found = listing(near, story, policy)
+        looked_at += 1
+        empty += near.indexed_as_is(story) and not found
+        return found
+
+    monkeypatch.setattr(Nearness, "items_to_compare", counted_list)
+    placed = _group(_entries(), PolicySpec(), ItemIndex())
+    assert looked_at > 0
+    assert empty == 0
+    assert len(set(placed)) > 30  # many open stories to pass over
+
+
 def test_items_without_stems_share_nothing_wherever_they_stand_in_a_story() -> None:
     """An item whose fingerprint kept no stem (a headline of numbers, say) has no pairs in
     the index: it and the items after it are still told apart, first, between, or last."""

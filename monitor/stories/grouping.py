@@ -79,7 +79,7 @@ def choose_story(
     asked = {story.id for story, _ in open_now}
     near = index.nearness(entry, least, asked) if index is not None and open_now else None
     for story, policy in open_now:
-        if near is not None and not near.may_join(story):
+        if near is not None and not near.may_join(story, policy):
             continue
         likeness = story_likeness(story, entry, policy, near, best_likeness)
         if likeness >= best_likeness:
