@@ -159,6 +159,22 @@ def test_a_story_indexed_again_with_a_new_item_finds_it() -> None:
     assert most >= item_likeness(_entry(STRIKE), item, PolicySpec())
 
 
+def test_a_story_read_again_indexes_only_its_new_items() -> None:
+    """A story read again from Redis holds new objects for the items indexed before, with
+    their ids: only the item added since is indexed."""
+    index = ItemIndex()
+    index.keep(_story("a", TALKS, STRIKE))
+    rows, held = index._rows["a"], index._pairs
+    read_again = _story("a", TALKS, STRIKE, TALKS)
+    index.keep(read_again)
+    assert index._rows["a"] is rows  # added to, not built anew
+    assert index._pairs == held + len(read_again.items[2].vector)
+    assert _compared(index.nearness(_entry(TALKS)), read_again) == [
+        read_again.items[0],
+        read_again.items[2],
+    ]
+
+
 def test_a_story_that_differs_from_what_was_indexed_is_indexed_anew() -> None:
     index = ItemIndex()
     index.keep(_story("a", TALKS))

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from operator import itemgetter
+from operator import is_, itemgetter
 from typing import TypeVar
 
 import numpy as np
@@ -217,11 +217,7 @@ class ItemIndex:
         """Index the story's new items (items are only ever added to a story); one that
         differs otherwise from what was indexed is indexed anew."""
         known = self._stories.get(story.id, [])
-        same = len(known) <= len(story.items) and all(
-            mine.id == theirs.id
-            for mine, theirs in zip(story.items[: len(known)], known, strict=True)
-        )
-        if not same:
+        if not _begins_with(story.items, known):
             self.drop(story.id)
             known = []
         added = story.items[len(known) :]
@@ -369,6 +365,18 @@ class ItemIndex:
                     for n in positions:
                         shared[story_id, n] += weight
         return shared
+
+
+def _begins_with(items: list[StoryItem], known: list[StoryItem]) -> bool:
+    """Whether `items` begin with the items of `known`, by id: the same objects, as a story
+    kept holds them as items join, are told in one C loop, where comparing the ids of a
+    busy story's hundreds of items in Python was a fifth of keeping it indexed."""
+    if len(known) > len(items):
+        return False
+    begin = items[: len(known)]
+    return all(map(is_, begin, known)) or all(
+        mine.id == theirs.id for mine, theirs in zip(begin, known, strict=True)
+    )
 
 
 def _of_stories(
