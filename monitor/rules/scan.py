@@ -12,9 +12,10 @@ cost, is then paid once a batch.
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence, Set
-from functools import cached_property
+from collections.abc import Callable, Mapping, Sequence, Set
+from functools import cache, cached_property
 from itertools import accumulate
 
 import numpy as np
@@ -65,10 +66,16 @@ _FIELD_OF_BITS = {
 
 _NONE = np.zeros(0, np.intp)
 
-SORTED_BELOW = 8
-"""The cells set in a batch's table of found groups are sorted from those marked when
-these are fewer than this part of the table, and read from the table otherwise: sorting a
-marked cell costs about as much as reading five to eight cells of the table."""
+TRIAL_ROWS, TRIAL_COLUMNS, TRIAL_MARKED = 4, 25_000, 4_000
+"""The table `sorted_below` times both ways of reading: about four items of a batch of
+feed items at 10,000 rules (100 rows of 28,000 columns, 110,000 cells marked), each array
+small enough that the process keeps no more memory for having made it."""
+
+_SCATTER = 7_919
+"""A prime that spreads the trial's marked cells over their item's row."""
+
+TRIALS = 3
+"""Each way is timed this many times and the quickest kept: the other core may be busy."""
 
 
 def item_sources(texts: FieldTexts) -> tuple[str, str, str]:
@@ -553,11 +560,9 @@ class ScanBatch:
 
     def _cells_set(self) -> Ints:
         flat = self.found.reshape(-1)
-        if sum(len(items) for items, _ in self._marked) * SORTED_BELOW > len(flat):
+        if sum(len(items) for items, _ in self._marked) * sorted_below() > len(flat):
             return np.flatnonzero(flat != 0)
-        cells = sorted_cells(self._marked, len(self.found), self._groups)
-        found: Ints = cells.compress(run_firsts(cells))
-        return found
+        return distinct_cells(self._marked, len(self.found), self._groups)
 
     def item_of(self, places: Ints) -> Ints:
         """The item each batch place stands in, by its place in the batch."""
@@ -586,13 +591,48 @@ class ScanBatch:
         _mark(self.found, items * self._groups + groups, bits)
 
 
+@cache
+def sorted_below() -> float:
+    """How many cells of a batch's table are read in the time one marked cell is sorted,
+    measured once a process: the cells set are sorted from those marked when these are
+    fewer than that part of the table, and read from the table otherwise. Numpy's sort runs
+    in SIMD on some machines and not on others, five times apart, where reading the table
+    costs the same: at 10,000 rules a feed item's thousand marked cells sorted in 6 µs on
+    one machine and in 33 on another, and its 28,000 read in 15 on both."""
+    marked = np.arange(TRIAL_MARKED)
+    items = marked * TRIAL_ROWS // TRIAL_MARKED
+    groups = marked * _SCATTER % TRIAL_COLUMNS  # in no order within an item's cells
+    runs = [(items, groups)]
+    flat = np.zeros(TRIAL_ROWS * TRIAL_COLUMNS, np.uint8)
+    flat[items * TRIAL_COLUMNS + groups] = 1
+    sorting = _quickest(lambda: distinct_cells(runs, TRIAL_ROWS, TRIAL_COLUMNS))
+    reading = _quickest(lambda: np.flatnonzero(flat != 0))
+    return (sorting / TRIAL_MARKED) / (reading / len(flat))
+
+
+def _quickest(call: Callable[[], object]) -> float:
+    """The shortest of TRIALS timings of `call`, in seconds."""
+    timings = []
+    for _ in range(TRIALS):
+        began = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - began)
+    return max(min(timings), 1e-9)
+
+
+def distinct_cells(runs: Sequence[tuple[Ints, Ints]], rows: int, columns: int) -> Ints:
+    """The cells of `sorted_cells`, each once."""
+    cells = sorted_cells(runs, rows, columns)
+    found: Ints = cells.compress(run_firsts(cells))
+    return found
+
+
 def sorted_cells(runs: Sequence[tuple[Ints, Ints]], rows: int, columns: int) -> Ints:
     """The cells (item × columns + group) of runs of items and groups of a table of `rows` ×
     `columns`, in order, some more than once. Sorted as one number of 32 bits each where
-    they fit (item, then group, 16 bits each), by numpy's sort, which runs in SIMD on
-    AVX2 and AVX-512: at 10,000 rules a batch of feed items marks over 50,000 cells,
-    which took 0.47 ms, against 0.91 ms for two stable radix passes, groups then items
-    (without SIMD, 2.2 ms). A stable sort of 32 bits does not run in SIMD."""
+    they fit (item, then group, 16 bits each), by numpy's sort: where it runs in SIMD,
+    50,000 cells took 0.47 ms against 0.91 ms for two stable radix passes, groups then
+    items. A stable sort of 32 bits does not run in SIMD."""
     if rows > 1 << 16 or columns > 1 << 16:
         cells = np.concatenate([*(items * columns + groups for items, groups in runs), _NONE])
         cells.sort()

@@ -114,9 +114,23 @@ def test_marked_cells_sort_as_their_numbers_do(rows: int, columns: int) -> None:
 def test_the_cells_found_are_the_cells_of_the_table_set(
     shipped_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, sorted_below: int
 ) -> None:
-    monkeypatch.setattr(scan, "SORTED_BELOW", sorted_below)
+    monkeypatch.setattr(scan, "sorted_below", lambda: sorted_below)
     batch = batch_of(shipped_matcher, items())
     cells = batch.found_cells()
     assert len(cells) > 100  # the seeds and articles do hold the shipped rules' terms
     assert cells.tolist() == np.flatnonzero(batch.found.reshape(-1)).tolist()
     assert batch.found_cells().tolist() == cells.tolist()  # the marks let go, read again
+
+
+def test_the_marked_cells_are_sorted_only_where_this_machine_sorts_them_quicker(
+    shipped_matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = scan.sorted_below()
+    assert 0 < measured < float("inf")
+    sorted_runs: list[int] = []
+    sort = scan.distinct_cells
+    monkeypatch.setattr(scan, "distinct_cells", lambda *args: sorted_runs.append(1) or sort(*args))
+    batch = batch_of(shipped_matcher, items())
+    marked = sum(len(items) for items, _ in batch._marked)
+    batch.found_cells()
+    assert sorted_runs == ([1] if marked * measured <= batch.found.size else [])
