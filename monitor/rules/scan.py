@@ -561,7 +561,7 @@ class ScanBatch:
     def _cells_set(self) -> Ints:
         flat = self.found.reshape(-1)
         if sum(len(items) for items, _ in self._marked) * sorted_below() > len(flat):
-            return np.flatnonzero(flat != 0)
+            return set_cells(flat)
         return distinct_cells(self._marked, len(self.found), self._groups)
 
     def item_of(self, places: Ints) -> Ints:
@@ -606,7 +606,7 @@ def sorted_below() -> float:
     flat = np.zeros(TRIAL_ROWS * TRIAL_COLUMNS, np.uint8)
     flat[items * TRIAL_COLUMNS + groups] = 1
     sorting = _quickest(lambda: distinct_cells(runs, TRIAL_ROWS, TRIAL_COLUMNS))
-    reading = _quickest(lambda: np.flatnonzero(flat != 0))
+    reading = _quickest(lambda: set_cells(flat))
     return (sorting / TRIAL_MARKED) / (reading / len(flat))
 
 
@@ -618,6 +618,12 @@ def _quickest(call: Callable[[], object]) -> float:
         call()
         timings.append(time.perf_counter() - began)
     return max(min(timings), 1e-9)
+
+
+def set_cells(flat: npt.NDArray[np.uint8]) -> Ints:
+    """The cells of a flat table that hold some bit, in order."""
+    found: Ints = np.flatnonzero(flat != 0)
+    return found
 
 
 def distinct_cells(runs: Sequence[tuple[Ints, Ints]], rows: int, columns: int) -> Ints:
