@@ -100,10 +100,11 @@ def _runs(text: str) -> Iterator[list[str]]:
 def build_vocabulary(texts: Sequence[str]) -> Vocabulary:
     """Mid-frequency words and the phrases holding them, overall and per article."""
     kinds, words = _word_kinds(texts)
-    phrases = _corpus_phrases(kinds, texts)
+    found = [kinds.phrases(text) for text in texts]  # once: the corpus's and each article's
+    phrases = _corpus_phrases(found, len(texts))
     phrase_set = frozenset(phrases)
     doc_words = [sorted(set(WORD_RE.findall(text)) & kinds.vocab) for text in texts]
-    doc_phrases = [sorted(kinds.phrases(text) & phrase_set) for text in texts]
+    doc_phrases = [sorted(each & phrase_set) for each in found]
     return Vocabulary(words, kinds.vocab, phrases, doc_words, doc_phrases)
 
 
@@ -122,12 +123,13 @@ def _word_kinds(texts: Sequence[str]) -> tuple[_WordKinds, list[str]]:
     return _WordKinds(frozenset(vocab), frozenset(function), frozenset(known)), vocab
 
 
-def _corpus_phrases(kinds: _WordKinds, texts: Sequence[str]) -> list[str]:
-    """Phrases in PHRASE_MIN_DF articles or more and not too many, most frequent first."""
+def _corpus_phrases(each: Sequence[set[str]], texts: int) -> list[str]:
+    """Of the phrases found in `each` of `texts` articles, those in PHRASE_MIN_DF articles
+    or more and not too many, most frequent first."""
     df: Counter[str] = Counter()
-    for text in texts:
-        df.update(kinds.phrases(text))
-    high = max(PHRASE_MIN_DF, round(PHRASE_MAX_DF * len(texts)))
+    for phrases in each:
+        df.update(phrases)
+    high = max(PHRASE_MIN_DF, round(PHRASE_MAX_DF * texts))
     found = (p for p, n in df.items() if PHRASE_MIN_DF <= n <= high)
     return sorted(found, key=lambda p: (-df[p], p))
 
