@@ -50,10 +50,11 @@ def clauses(rule: Rule) -> list[Clause]:
     return found
 
 
-def clause_order(rule: Rule) -> list[int]:
+def clause_order(rule: Rule, rule_clauses: Sequence[Clause]) -> list[int]:
     """The rule's groups (by their place in it) in the order they are numbered: those of
-    its first clause, then of the next, then those in no clause."""
-    placed = [local for counted, _ in clauses(rule) for local in sorted(counted)]
+    its first clause (of `rule_clauses`, its `clauses`), then of the next, then those in
+    no clause."""
+    placed = [local for counted, _ in rule_clauses for local in sorted(counted)]
     return placed + [local for local in range(len(rule.groups)) if local not in placed]
 
 
@@ -75,14 +76,15 @@ class Settled:
     def __init__(self) -> None:
         self._shapes: dict[Shape, bool] = {}
 
-    def __call__(self, rule: Rule) -> bool:
+    def __call__(self, rule: Rule, rule_clauses: Sequence[Clause]) -> bool:
+        """Whether `rule`, whose `clauses` are `rule_clauses`, is settled by them."""
         count = len(rule.groups)
         if count > SETTLED_GROUPS or rule.spec.threshold is not None:
             return False
         shape: Shape = (
             condition_source(rule, range(count)),
             count,
-            tuple((tuple(sorted(groups.items())), least) for groups, least in clauses(rule)),
+            tuple((tuple(sorted(groups.items())), least) for groups, least in rule_clauses),
             tuple(sorted(rule.expression.forbidden_groups())),
         )
         settled = self._shapes.get(shape)
@@ -125,7 +127,13 @@ class Candidates(NamedTuple):
 class CandidateIndex:
     """Each group's clause and fields, each clause's rule and least count."""
 
-    def __init__(self, rules: Sequence[Rule], rule_groups: Sequence[Sequence[int]]) -> None:
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        rule_groups: Sequence[Sequence[int]],
+        rule_clauses: Sequence[Sequence[Clause]],
+    ) -> None:
+        """`rule_clauses`: each rule's `clauses`, which its groups were numbered by."""
         groups = sum(map(len, rule_groups))
         self._rules = len(rules)
         self._group_rule = np.zeros(groups, np.intp)
@@ -136,9 +144,11 @@ class CandidateIndex:
         """Groups whose rule cannot hold when they are found in any field (a `none`)."""
         clause_rule: list[int] = []
         least: list[int] = []
-        for rule_index, (rule, gids) in enumerate(zip(rules, rule_groups, strict=True)):
+        for rule_index, (rule, gids, found) in enumerate(
+            zip(rules, rule_groups, rule_clauses, strict=True)
+        ):
             self._group_rule[gids] = rule_index
-            for counted, count in clauses(rule):
+            for counted, count in found:
                 for local, fields in counted.items():
                     self._group_clause[gids[local]] = len(clause_rule)
                     self._counted_in[gids[local]] = fields

@@ -63,7 +63,7 @@ def test_an_any_that_must_hold_is_a_clause_of_its_own(tmp_path: Path) -> None:
 def test_a_rule_whose_any_fails_is_not_judged(tmp_path: Path) -> None:
     rule = rule_of(tmp_path, "{all: [a, {any: [b, c]}], none: [{all: [c], in: title}]}")
     matcher = Matcher([rule])
-    index = CandidateIndex(matcher.rules, matcher._rule_groups)
+    index = CandidateIndex(matcher.rules, matcher._rule_groups, [clauses(rule)])
     items = [
         Item(id="a", title="alpha", content="nothing else"),
         Item(id="ab", title="alpha", content="and beta"),
@@ -133,7 +133,7 @@ def test_candidates_are_the_rules_whose_clauses_are_met_in_any_group_order(
 def test_groups_numbered_out_of_clause_order_are_refused(tmp_path: Path) -> None:
     rules = rules_of(tmp_path, INTERLEAVED[:1])
     with pytest.raises(ValueError, match="numbered by rule and clause"):
-        CandidateIndex(rules, [[0, 1, 2]])
+        CandidateIndex(rules, [[0, 1, 2]], [clauses(rules[0])])
     assert Matcher(rules)._rule_groups == [[1, 0, 2]]
 
 
@@ -150,7 +150,7 @@ def test_rules_whose_clauses_settle_them_are_told_apart(tmp_path: Path) -> None:
         folder = tmp_path / f"{number}"
         folder.mkdir()
         (rule,) = rules_of(folder, [match])
-        assert settled(rule) is expected, match
+        assert settled(rule, clauses(rule)) is expected, match
 
 
 def test_rules_settled_by_their_clauses_match_as_when_tested_in_full(
@@ -158,7 +158,7 @@ def test_rules_settled_by_their_clauses_match_as_when_tested_in_full(
 ) -> None:
     rules = rules_of(tmp_path, EXPRESSIONS + NEAR + CHOICES + INTERLEAVED)
     settled = Matcher(rules)
-    monkeypatch.setattr(matcher, "Settled", lambda: lambda rule: False)
+    monkeypatch.setattr(matcher, "Settled", lambda: lambda rule, rule_clauses: False)
     tested = Matcher(rules)
     assert 0 < len(settled._predicates) < len(tested._predicates) == len(rules)
     items = every_placing()
