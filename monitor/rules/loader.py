@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from monitor.errors import RuleError, RuleSetError
+from monitor.heap import collections_paused
 from monitor.rules.compiler import compile_rule
 from monitor.rules.rule import Rule
 from monitor.rules.yaml_file import KeyPath, YamlDocument, read_documents
@@ -69,6 +70,7 @@ def _entries_under(directory: Path) -> Iterator[os.DirEntry[str]]:
                 yield entry
 
 
+@collections_paused()
 def load_rules(paths: Iterable[Path]) -> list[Rule]:
     """Every rule in `paths`; raise RuleSetError listing every problem when there is one."""
     rules: list[Rule] = []

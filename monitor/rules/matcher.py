@@ -25,6 +25,7 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
+from monitor.heap import collections_paused
 from monitor.item import Item, field_texts
 from monitor.rules.candidates import CandidateIndex, Candidates, Settled, clause_order, clauses
 from monitor.rules.expression import ALL_FIELDS, Hits, TermHit
@@ -89,6 +90,7 @@ class Matcher:
     learns new spellings into tables that it shares between items (and a match's hits,
     found when read, are read in the thread that matched it)."""
 
+    @collections_paused()
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
         self._by_id = {rule.id: index for index, rule in enumerate(self.rules)}
